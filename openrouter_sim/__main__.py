@@ -1,0 +1,3 @@
+from openrouter_sim.cli import main
+
+raise SystemExit(main())
