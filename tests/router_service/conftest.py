@@ -1,0 +1,63 @@
+"""Fixtures: the simulator on loopback, a real router server on port 0, an aio stub."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import grpc
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from openrouter_sim import SimServer
+from router_service.config import Settings
+from router_service.server import create_server
+from tests.router_service.router_helpers import API_KEY, RouterHarness, StartRouter, make_settings
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(api_key=API_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def span_exporter() -> Iterator[InMemorySpanExporter]:
+    yield InMemorySpanExporter()
+
+
+@pytest.fixture
+def tracer_provider(span_exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    yield provider
+    provider.shutdown()
+
+
+@pytest.fixture
+async def start_router(
+    sim: SimServer, tracer_provider: TracerProvider
+) -> AsyncIterator[StartRouter]:
+    """`await start_router(**settings_changes)` -> a started RouterHarness (stopped at teardown)."""
+    started: list[RouterHarness] = []
+
+    async def start(settings: Settings | None = None, **changes: Any) -> RouterHarness:
+        settings = settings or make_settings(changes.pop("base_url", sim.base_url), **changes)
+        server, port = await create_server(settings, tracer_provider=tracer_provider)
+        await server.start()
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        harness = RouterHarness(server, port, channel, settings)
+        started.append(harness)
+        return harness
+
+    yield start
+    for harness in started:
+        await harness.channel.close()
+        await harness.server.stop(0)
+
+
+@pytest.fixture
+async def router(start_router: StartRouter) -> RouterHarness:
+    return await start_router()
