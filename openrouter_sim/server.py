@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +20,11 @@ from openrouter_sim.frontier import FrontierSchedule, MaxPrice
 from openrouter_sim.http_handler import SimRequestHandler, SimServerState
 from openrouter_sim.recording import RecordedRequest
 
+logger = logging.getLogger(__name__)
+
 POLL_INTERVAL_S = 0.02  # seconds; how fast serve_forever notices shutdown()
+# A client hanging up (e.g. a router aborting a stream) is normal, not a server fault.
+CLIENT_DISCONNECTS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
 class _SimHTTPServer(ThreadingHTTPServer):
@@ -43,6 +49,14 @@ class _SimHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Called inside the handler's `except`; the default prints a traceback to stderr.
+        error = sys.exception()
+        if isinstance(error, CLIENT_DISCONNECTS):
+            logger.debug("client %s closed the connection: %r", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         with self._connections_lock:

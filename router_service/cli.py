@@ -1,7 +1,8 @@
-"""`router-service`: serve the RouterService, or check the configuration.
+"""`router-service`: serve the RouterService, check the configuration, or probe health.
 
 Flags mirror environment variables (a flag wins over its variable). Configuration
 errors print one line naming the variable (or file and key) and exit with code 2.
+`health` asks a running server's grpc.health.v1 service (exit 0 only when SERVING).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from router_service.config import ConfigError, Settings, load_settings
 from router_service.tiers import TierTable, load_tier_table
@@ -72,7 +74,44 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             help="write the bound port here once listening",
         )
+    _add_health_parser(commands)
     return parser
+
+
+def _add_health_parser(commands: Any) -> None:
+    text = "ask a running server's grpc.health.v1.Health/Check; exit 0 only when SERVING"
+    sub = commands.add_parser("health", help=text, description=text)
+    sub.add_argument(
+        "--addr",
+        metavar="HOST:PORT",
+        help="server to ask (default: ROUTER_LISTEN_ADDR, wildcard hosts as loopback)",
+    )
+    sub.add_argument("--service", default="", metavar="NAME", help="service name ('' = server)")
+    sub.add_argument("--timeout", metavar="S", help="seconds for the whole check (default 3)")
+    sub.add_argument("--tls", action="store_true", help="use TLS with the system trust roots")
+    sub.add_argument(
+        "--ca-file", metavar="FILE", type=Path, help="TLS with this CA (implies --tls)"
+    )
+    sub.add_argument("--server-name", metavar="NAME", help="TLS: name the certificate must carry")
+
+
+def _health(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from router_service import health_check
+
+    try:
+        probe = health_check.build_probe(
+            addr=args.addr,
+            service=args.service,
+            timeout=args.timeout,
+            tls=args.tls,
+            ca_file=args.ca_file,
+            server_name=args.server_name,
+            environ=environ,
+        )
+    except ConfigError as error:
+        print(f"router-service health: {error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    return health_check.run(probe)
 
 
 def effective_environ(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
@@ -108,6 +147,9 @@ def _serve(settings: Settings, tiers: TierTable, port_file: Path | None) -> int:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "health":
+        # Needs no API key: only where the server listens.
+        return _health(args, os.environ if environ is None else environ)
     try:
         settings, tiers = load_all(
             effective_environ(args, os.environ if environ is None else environ)

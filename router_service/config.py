@@ -224,11 +224,25 @@ def _header_text(environ: Mapping[str, str], name: str, default: str) -> str:
 def _check_otel(environ: Mapping[str, str]) -> None:
     """The standard OTEL_* variables the router interprets; the SDK reads them later."""
     parse_bool("OTEL_SDK_DISABLED", environ.get("OTEL_SDK_DISABLED", ""))
-    for name in ("OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE"):
+    for name in (
+        "OTEL_BSP_SCHEDULE_DELAY",
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        "OTEL_METRIC_EXPORT_INTERVAL",
+        "OTEL_METRIC_EXPORT_TIMEOUT",
+    ):
         _int(environ, name, 1, 1, 1 << 31)
-    for name in ("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"):
+    _choice(environ, "OTEL_METRICS_EXPORTER", "otlp", ("otlp", "none"))
+    for name in (
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+    ):
         _float(environ, name, 10.0, 0.001, 3600.0)
-    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    for name in (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    ):
         raw = environ.get(name, "").strip()
         if raw and (urlsplit(raw).scheme not in ("http", "https") or not urlsplit(raw).hostname):
             raise ConfigError(

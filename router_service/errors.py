@@ -17,6 +17,8 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 ERROR_DOMAIN = "router.llmcouncil.io"
+# Metadata key carrying the call's trace id (see ERRORS.md, "Correlation").
+REQUEST_ID_KEY = "x-request-id"
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,27 @@ def to_status_proto(error: RouterError) -> status_pb2.Status:
     return status_pb2.Status(code=code_value, message=error.message, details=details)
 
 
-def to_grpc_status(error: RouterError) -> grpc.Status:
-    """The grpc.Status to pass to `context.abort_with_status`."""
-    return rpc_status.to_status(to_status_proto(error))
+@dataclass(frozen=True)
+class _Status(grpc.Status):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+def to_grpc_status(error: RouterError, *, request_id: str = "") -> grpc.Status:
+    """The grpc.Status to pass to `context.abort_with_status`.
+
+    request_id (the call's trace id) rides in the trailing metadata as `x-request-id`:
+    aborting replaces any trailing metadata set earlier, so it must be part of the status.
+    """
+    status = rpc_status.to_status(to_status_proto(error))
+    if not request_id:
+        return status
+    return _Status(
+        code=status.code,
+        details=status.details,
+        trailing_metadata=(*status.trailing_metadata, (REQUEST_ID_KEY, request_id)),
+    )
 
 
 def error_type(error: BaseException) -> str:

@@ -2,8 +2,9 @@
 
 One grpc.aio server with RouterService, the standard health service and reflection,
 the auth and concurrency interceptors, one pooled httpx client and one tracer
-provider. `RouterServer.stop()` drains: health NOT_SERVING, in-flight calls finish
-within the grace period, then the HTTP pool closes and spans are flushed.
+provider and meter provider. `RouterServer.stop()` drains: health NOT_SERVING, in-flight
+calls finish within the grace period, then the HTTP pool closes, spans are flushed and
+the metric pipeline makes its final export.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
+from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
 
-from router_service.config import Settings
+from router_service.config import ConfigError, Settings
 from router_service.interceptors import CallerAuthInterceptor, ConcurrencyLimitInterceptor
+from router_service.metrics import MetricsPipeline, RouterMetrics, create_metrics_pipeline
 from router_service.openrouter_client import OpenRouterClient, RetryPolicy, create_http_client
 from router_service.servicer import RouterServicer, ServicerOptions
 from router_service.tiers import TierTable, load_tier_table
-from router_service.tracing import SpanDeliveryCounters, Tracing, create_tracing
+from router_service.tracing import (
+    SpanDeliveryCounters,
+    Tracing,
+    create_tracing,
+    service_resource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +75,13 @@ class RouterServer:
         http: httpx.AsyncClient,
         tracing: Tracing,
         owns_tracing: bool,
+        metrics: MetricsPipeline,
         drain_seconds: float,
         limiter: ConcurrencyLimitInterceptor,
     ) -> None:
         self.grpc_server = server
+        # Our own metric pipeline only (None provider when a caller passed one, or off).
+        self.metrics = metrics
         self.port = port
         self.health = health
         self.tracing = tracing
@@ -105,6 +116,7 @@ class RouterServer:
         await asyncio.to_thread(self.tracing.force_flush)
         if self._owns_tracing:
             await asyncio.to_thread(self.tracing.shutdown)
+        await asyncio.to_thread(self.metrics.shutdown)
 
 
 def _server_options(settings: Settings, reuse_port: bool) -> list[tuple[str, int]]:
@@ -122,6 +134,7 @@ async def create_server(
     *,
     tiers: TierTable | None = None,
     tracer_provider: trace_api.TracerProvider | None = None,
+    meter_provider: metrics_api.MeterProvider | None = None,
     environ: Mapping[str, str] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     reuse_port: bool = False,
@@ -131,17 +144,29 @@ async def create_server(
     tracer_provider: pass one (e.g. with an InMemorySpanExporter) to record spans there;
     the caller keeps ownership. None builds the standard OTLP pipeline from `environ`
     (default os.environ), owned and shut down by the server.
+    meter_provider: likewise (e.g. one with an InMemoryMetricReader); None builds the
+    OTLP metric pipeline from `environ` (off with OTEL_METRICS_EXPORTER=none).
     Call `await server.start()` next, and `await server.stop()` to drain.
     """
     tiers = tiers if tiers is not None else load_tier_table(settings.config_dir)
+    environ = os.environ if environ is None else environ
+    resource = service_resource(package_version())
     if tracer_provider is None:
-        tracing = create_tracing(
-            os.environ if environ is None else environ, service_version=package_version()
-        )
+        tracing = create_tracing(environ, service_version=package_version(), resource=resource)
         owns_tracing = True
     else:
         tracing = Tracing(provider=None, counters=SpanDeliveryCounters())
         owns_tracing = False
+    try:
+        metrics = (
+            create_metrics_pipeline(environ, resource=resource)
+            if meter_provider is None
+            else MetricsPipeline(provider=None)
+        )
+    except ConfigError:
+        if owns_tracing:
+            tracing.shutdown()
+        raise
     provider = tracer_provider if tracer_provider is not None else tracing.tracer_provider()
     http = create_http_client(max_connections=settings.max_concurrency, transport=http_transport)
     client = OpenRouterClient(
@@ -156,6 +181,11 @@ async def create_server(
         tiers=tiers,
         client=client,
         tracer=provider.get_tracer("router_service", package_version()),
+        metrics=RouterMetrics(
+            meter_provider if meter_provider is not None else metrics.meter_provider(),
+            tracing.counters,
+            version=package_version(),
+        ),
         options=ServicerOptions(
             max_message_chars=settings.max_message_chars,
             capture_content=settings.capture_content,
@@ -192,6 +222,7 @@ async def create_server(
         await http.aclose()
         if owns_tracing:
             tracing.shutdown()
+        metrics.shutdown()
         raise
     router = RouterServer(
         server=server,
@@ -200,6 +231,7 @@ async def create_server(
         http=http,
         tracing=tracing if tracer_provider is None else _borrowed(tracer_provider, tracing),
         owns_tracing=owns_tracing,
+        metrics=metrics,
         drain_seconds=settings.drain_seconds,
         limiter=limiter,
     )

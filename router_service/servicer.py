@@ -1,7 +1,9 @@
 """RouterService: validate -> build -> send -> map, one span per call.
 
 No HTTP or JSON here: the OpenRouter client sends, the pure modules build and map,
-`errors.to_grpc_status` translates failures.
+`errors.to_grpc_status` translates failures. Every call also ends in one access-log
+line and (seat calls) one set of metric points, and hands its trace id back to the
+caller as `x-request-id` metadata.
 """
 
 from __future__ import annotations
@@ -20,17 +22,27 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from router_service import span_attributes as sa
+from router_service.access_log import (
+    ACCESS_LOGGER,
+    LOG_FIELDS_ATTR,
+    CallOutcome,
+    correlation_fields,
+    log_call,
+    span_ids,
+)
 from router_service.errors import (
+    REQUEST_ID_KEY,
     DeadlineExceededError,
     RouterError,
     UpstreamError,
     error_type,
     to_grpc_status,
 )
+from router_service.metrics import RouterMetrics
 from router_service.openrouter_client import CallState, Deadline, OpenRouterClient
 from router_service.request_builder import SeatCall, build_seat_call
 from router_service.response_mapper import BAND_ENUM, Completion, duration, to_route_response
-from router_service.tiers import TierTable, band_for
+from router_service.tiers import TIER_NAMES, TierTable, band_for
 from router_service.validation import (
     validate_review_request,
     validate_route_request,
@@ -38,6 +50,7 @@ from router_service.validation import (
 )
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 
 @dataclass(frozen=True)
@@ -50,8 +63,17 @@ class ServicerOptions:
 
 
 def trace_id_hex(span: trace_api.Span) -> str:
-    context = span.get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else ""
+    return span_ids(span)[0]
+
+
+def _request_id(outcome: CallOutcome) -> tuple[tuple[str, str], ...]:
+    return ((REQUEST_ID_KEY, outcome.trace_id),) if outcome.trace_id else ()
+
+
+async def _send_request_id(context: grpc.aio.ServicerContext, outcome: CallOutcome) -> None:
+    """Initial metadata `x-request-id` (the trace id), when tracing gives one."""
+    if outcome.trace_id:
+        await context.send_initial_metadata(_request_id(outcome))
 
 
 def _end(span: trace_api.Span) -> None:
@@ -77,12 +99,14 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
         tiers: TierTable,
         client: OpenRouterClient,
         tracer: trace_api.Tracer,
+        metrics: RouterMetrics,
         options: ServicerOptions,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._tiers = tiers
         self._client = client
         self._tracer = tracer
+        self._metrics = metrics
         self._options = options
         self._clock = clock
 
@@ -98,10 +122,39 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
             ),
         )
 
+    def _begin(
+        self, method: str, request: pb.RouteSeatRequest, span: trace_api.Span
+    ) -> CallOutcome:
+        outcome = CallOutcome(
+            method=method,
+            requested_model=request.model[: sa.MAX_RECORDED_CHARS],
+            tier=TIER_NAMES.get(request.tier, ""),
+        )
+        outcome.set_ids(span)
+        return outcome
+
+    def _finish(self, outcome: CallOutcome, started: float, *, seat_call: bool = True) -> None:
+        """Log (and measure) the call once; before an abort, so it precedes the status."""
+        if outcome.finished:
+            return
+        outcome.finished = True
+        outcome.latency_s = self._clock() - started
+        log_call(access_log, outcome)
+        if seat_call:
+            self._metrics.record_call(outcome)
+
     def _prepare(
-        self, request: pb.RouteSeatRequest, span: trace_api.Span, *, stream: bool
+        self,
+        request: pb.RouteSeatRequest,
+        span: trace_api.Span,
+        outcome: CallOutcome,
+        *,
+        stream: bool,
     ) -> SeatCall:
         call = build_seat_call(request, self._tiers, stream=stream)
+        outcome.requested_model, outcome.validated = call.requested_model, True
+        if call.pareto.applied:
+            outcome.band = call.pareto.band or "high"
         span.update_name(sa.span_name(call.requested_model))
         span.set_attributes(sa.call_attributes(call))
         if self._options.capture_content:
@@ -109,8 +162,18 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
         return call
 
     def _record_success(
-        self, span: trace_api.Span, completion: Completion, call: SeatCall, state: CallState
+        self,
+        span: trace_api.Span,
+        completion: Completion,
+        call: SeatCall,
+        state: CallState,
+        outcome: CallOutcome,
     ) -> None:
+        outcome.code = grpc.StatusCode.OK
+        outcome.resolved_model = completion.resolved_model
+        outcome.attempts = state.attempts
+        outcome.input_tokens = completion.usage.input_tokens
+        outcome.output_tokens = completion.usage.output_tokens
         span.set_attributes(sa.completion_attributes(completion, call))
         span.set_attribute(sa.COUNCIL_ATTEMPTS, state.attempts)
         if self._options.capture_content:
@@ -123,17 +186,22 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
             error.metadata.setdefault("attempts", str(error.attempts))
 
     @staticmethod
-    def _record_error(span: trace_api.Span, error: BaseException, attempts: int) -> None:
+    def _record_error(
+        span: trace_api.Span, error: BaseException, attempts: int, outcome: CallOutcome
+    ) -> None:
         kind = error_type(error)
+        outcome.reason, outcome.attempts = kind, attempts
+        outcome.code = error.code if isinstance(error, RouterError) else grpc.StatusCode.CANCELLED
         span.set_attribute(sa.ERROR_TYPE, kind)
         span.set_attribute(sa.COUNCIL_ATTEMPTS, attempts)
         span.set_status(Status(StatusCode.ERROR, kind))
+        extra = {LOG_FIELDS_ATTR: correlation_fields(outcome.trace_id, outcome.span_id)}
         if isinstance(error, UpstreamError):
-            log.warning("seat call failed: %s (%s)", kind, error.message)
+            log.warning("seat call failed: %s (%s)", kind, error.message, extra=extra)
         elif isinstance(error, RouterError):
-            log.info("seat call rejected: %s", kind)
+            log.info("seat call rejected: %s", kind, extra=extra)
         else:
-            log.info("seat call cancelled by the caller")
+            log.info("seat call cancelled by the caller", extra=extra)
 
     async def RouteSeat(
         self, request: pb.RouteSeatRequest, context: grpc.aio.ServicerContext
@@ -141,21 +209,24 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
         started = self._clock()
         span = self._start_span(request, streaming=False)
         state = CallState()
+        outcome = self._begin("RouteSeat", request, span)
         try:
             with trace_api.use_span(
                 span, end_on_exit=False, record_exception=False, set_status_on_exception=False
             ):
+                await _send_request_id(context, outcome)
                 validate_route_request(
                     request, self._tiers, max_chars=self._options.max_message_chars
                 )
-                call = self._prepare(request, span, stream=False)
+                call = self._prepare(request, span, outcome, stream=False)
                 deadline = Deadline(_caller_budget(context, call.timeout_s), self._clock)
                 try:
                     async with asyncio.timeout(deadline.remaining()):
                         completion = await self._client.complete(call.body, deadline, state)
                 except TimeoutError:
                     raise DeadlineExceededError("the call's time budget ran out") from None
-                self._record_success(span, completion, call, state)
+                self._record_success(span, completion, call, state, outcome)
+                context.set_trailing_metadata(_request_id(outcome))
                 return to_route_response(
                     completion,
                     call,
@@ -166,17 +237,19 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
                 )
         except RouterError as error:
             self._note_attempts(error, state)
-            self._record_error(span, error, state.attempts)
-            # abort_with_status sends the status at once: end the span before the caller
-            # can see the error, so the span is complete whenever the caller looks.
+            self._record_error(span, error, state.attempts, outcome)
+            # abort_with_status sends the status at once: end the span (and write the
+            # access line) before the caller can see the error.
             _end(span)
-            await context.abort_with_status(to_grpc_status(error))
+            self._finish(outcome, started)
+            await context.abort_with_status(to_grpc_status(error, request_id=outcome.trace_id))
             raise  # abort_with_status always raises; this keeps the type checker informed
         except asyncio.CancelledError as cancelled:
-            self._record_error(span, cancelled, state.attempts)
+            self._record_error(span, cancelled, state.attempts, outcome)
             raise
         finally:
             _end(span)
+            self._finish(outcome, started)
 
     async def StreamSeat(  # type: ignore[override]  # grpc.aio also takes context.write
         self, request: pb.StreamSeatRequest, context: grpc.aio.ServicerContext
@@ -184,14 +257,17 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
         started = self._clock()
         span = self._start_span(request.seat, streaming=True)
         state = CallState()
+        outcome = self._begin("StreamSeat", request.seat, span)
         try:
             with trace_api.use_span(
                 span, end_on_exit=False, record_exception=False, set_status_on_exception=False
             ):
+                # Sent before the first delta, so a streaming caller can log it at once.
+                await _send_request_id(context, outcome)
                 seat = validate_stream_request(
                     request, self._tiers, max_chars=self._options.max_message_chars
                 )
-                call = self._prepare(seat, span, stream=True)
+                call = self._prepare(seat, span, outcome, stream=True)
                 deadline = Deadline(_caller_budget(context, call.timeout_s), self._clock)
                 try:
                     async with asyncio.timeout(deadline.remaining()):
@@ -212,7 +288,7 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
                 ttft_s = None if state.first_delta_at is None else state.first_delta_at - started
                 if ttft_s is not None:
                     span.set_attribute(sa.COUNCIL_TTFT_MS, ttft_s * 1000.0)
-                self._record_success(span, completion, call, state)
+                self._record_success(span, completion, call, state, outcome)
                 summary = to_route_response(
                     completion,
                     call,
@@ -222,37 +298,57 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
                     ttft_s=ttft_s,
                     trace_id=trace_id_hex(span),
                 )
+                context.set_trailing_metadata(_request_id(outcome))
                 await context.write(pb.StreamSeatResponse(summary=summary))
         except RouterError as error:
             self._note_attempts(error, state)
-            self._record_error(span, error, state.attempts)
+            self._record_error(span, error, state.attempts, outcome)
             _end(span)
-            await context.abort_with_status(to_grpc_status(error))
+            self._finish(outcome, started)
+            await context.abort_with_status(to_grpc_status(error, request_id=outcome.trace_id))
         except asyncio.CancelledError as cancelled:
-            self._record_error(span, cancelled, state.attempts)
+            self._record_error(span, cancelled, state.attempts, outcome)
             raise
         finally:
             _end(span)
+            self._finish(outcome, started)
 
     async def RecordSeatReview(
         self, request: pb.RecordSeatReviewRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordSeatReviewResponse:
+        started = self._clock()
+        outcome = CallOutcome(
+            method="RecordSeatReview",
+            requested_model=request.requested_model[: sa.MAX_RECORDED_CHARS],
+            tier=TIER_NAMES.get(request.tier, ""),
+            resolved_model=request.resolved_model[: sa.MAX_RECORDED_CHARS],
+        )
         try:
             validate_review_request(request)
         except RouterError as error:
+            # Nothing is recorded for an invalid review: no span, so no trace id.
+            outcome.code, outcome.reason = error.code, error.reason
+            self._finish(outcome, started, seat_call=False)
             await context.abort_with_status(to_grpc_status(error))
         seat = request.seat_id or request.generation_id
         attrs = sa.review_event_attributes(request)
-        with self._tracer.start_as_current_span(
-            f"evaluate {seat}",
-            kind=SpanKind.INTERNAL,
-            attributes={
-                sa.COUNCIL_SESSION_ID: request.session_id,
-                sa.COUNCIL_SEAT_ID: request.seat_id,
-            },
-        ) as span:
-            span.add_event(sa.EVALUATION_EVENT, attributes=attrs)
-            return pb.RecordSeatReviewResponse(trace_id=trace_id_hex(span))
+        try:
+            with self._tracer.start_as_current_span(
+                f"evaluate {seat}",
+                kind=SpanKind.INTERNAL,
+                attributes={
+                    sa.COUNCIL_SESSION_ID: request.session_id,
+                    sa.COUNCIL_SEAT_ID: request.seat_id,
+                },
+            ) as span:
+                span.add_event(sa.EVALUATION_EVENT, attributes=attrs)
+                outcome.set_ids(span)
+                outcome.code = grpc.StatusCode.OK
+            await _send_request_id(context, outcome)
+            context.set_trailing_metadata(_request_id(outcome))
+            return pb.RecordSeatReviewResponse(trace_id=outcome.trace_id)
+        finally:
+            self._finish(outcome, started, seat_call=False)
 
     async def ListTiers(
         self, request: pb.ListTiersRequest, context: grpc.aio.ServicerContext

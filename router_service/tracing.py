@@ -200,7 +200,7 @@ class Tracing:
             self.provider.shutdown()
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -213,20 +213,28 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
-    """The standard OTLP/gRPC exporter; endpoint, insecure and timeout come from `environ`.
+@dataclass(frozen=True)
+class OtlpTarget:
+    """Where and how one OTLP signal is exported (timeout in seconds; None = SDK default)."""
 
-    Other OTEL_EXPORTER_OTLP_* settings (headers, certificates, compression) are read by
-    the exporter itself from the process environment.
+    endpoint: str
+    insecure: bool
+    timeout_s: float | None
+
+
+def otlp_target(environ: Mapping[str, str], signal: str) -> OtlpTarget:
+    """Endpoint, insecure and timeout for `signal` ("TRACES", "METRICS") from `environ`.
+
+    The signal-specific variable (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) wins over the
+    general one. Other OTEL_EXPORTER_OTLP_* settings (headers, certificates, compression)
+    are read by the exporter itself from the process environment.
     """
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-
     endpoint = (
-        environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        environ.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
         or environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or DEFAULT_OTLP_ENDPOINT
     ).strip()
-    insecure_raw = environ.get("OTEL_EXPORTER_OTLP_TRACES_INSECURE") or environ.get(
+    insecure_raw = environ.get(f"OTEL_EXPORTER_OTLP_{signal}_INSECURE") or environ.get(
         "OTEL_EXPORTER_OTLP_INSECURE"
     )
     insecure = (
@@ -234,7 +242,7 @@ def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
         if insecure_raw
         else endpoint.startswith("http://")
     )
-    timeout_raw = environ.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") or environ.get(
+    timeout_raw = environ.get(f"OTEL_EXPORTER_OTLP_{signal}_TIMEOUT") or environ.get(
         "OTEL_EXPORTER_OTLP_TIMEOUT"
     )
     try:
@@ -243,7 +251,28 @@ def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
         raise ConfigError(
             "OTEL_EXPORTER_OTLP_TIMEOUT", f"must be seconds, got {timeout_raw!r}"
         ) from None
-    return OTLPSpanExporter(endpoint=endpoint, insecure=insecure, timeout=timeout_s)
+    return OtlpTarget(endpoint=endpoint, insecure=insecure, timeout_s=timeout_s)
+
+
+def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
+    """The standard OTLP/gRPC span exporter."""
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    target = otlp_target(environ, "TRACES")
+    return OTLPSpanExporter(
+        endpoint=target.endpoint, insecure=target.insecure, timeout=target.timeout_s
+    )
+
+
+def service_resource(service_version: str) -> Resource:
+    """The process's resource, shared by its spans and metrics."""
+    return Resource.create(
+        {
+            "service.name": SERVICE_NAME,
+            "service.version": service_version,
+            "service.instance.id": str(uuid.uuid4()),
+        }
+    )
 
 
 def create_tracing(
@@ -252,6 +281,7 @@ def create_tracing(
     service_version: str,
     exporter: SpanExporter | None = None,
     counters: SpanDeliveryCounters | None = None,
+    resource: Resource | None = None,
 ) -> Tracing:
     """The standard SDK pipeline: TracerProvider -> counting batch processor -> OTLP/gRPC.
 
@@ -265,22 +295,13 @@ def create_tracing(
     if exporter is None:
         exporter = _otlp_exporter(environ)
     # Read from the mapping given (not only os.environ) so in-process servers can differ.
-    schedule_delay = _positive_int(environ, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_SCHEDULE_DELAY_MS)
-    resource = Resource.create(
-        {
-            "service.name": SERVICE_NAME,
-            "service.version": service_version,
-            "service.instance.id": str(uuid.uuid4()),
-        }
-    )
-    provider = TracerProvider(resource=resource)
+    schedule_delay = positive_int(environ, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_SCHEDULE_DELAY_MS)
+    provider = TracerProvider(resource=resource or service_resource(service_version))
     provider.add_span_processor(
         CountingBatchSpanProcessor(
             CountingSpanExporter(exporter, counters),
             counters,
-            max_queue_size=_positive_int(
-                environ, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE_SIZE
-            ),
+            max_queue_size=positive_int(environ, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE_SIZE),
             schedule_delay_millis=schedule_delay,
         )
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 import logging
 
-from router_service.runner import JsonFormatter, RedactingFilter, listening_message
+import pytest
+
+from router_service.access_log import LOG_FIELDS_ATTR
+from router_service.runner import (
+    FieldsTextFormatter,
+    JsonFormatter,
+    RedactingFilter,
+    listening_message,
+    record_fields,
+)
 from tests.router_service.router_helpers import make_settings
 
 
@@ -34,3 +43,42 @@ def test_listening_message_names_port_workers_and_upstream() -> None:
     )
     real = make_settings("https://openrouter.ai/api/v1")
     assert listening_message(real, 1).endswith("(workers=1, upstream=openrouter.ai)")
+
+
+def record_with_fields(fields: dict[str, object]) -> logging.LogRecord:
+    item = record("RouteSeat %s", "OK")
+    setattr(item, LOG_FIELDS_ATTR, fields)
+    return item
+
+
+def test_json_formatter_puts_fields_at_the_top_level_without_overriding_core_keys() -> None:
+    entry = json.loads(
+        JsonFormatter().format(
+            record_with_fields({"trace_id": "ab" * 16, "attempts": 2, "message": "forged"})
+        )
+    )
+    assert entry["trace_id"] == "ab" * 16 and entry["attempts"] == 2
+    assert entry["message"] == "RouteSeat OK"
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        pytest.param("openrouter/pareto-code", "openrouter/pareto-code", id="plain"),
+        pytest.param("", '""', id="empty"),
+        pytest.param("a b", '"a b"', id="space"),
+        pytest.param('x" trace_id=1\nfake', '"x\\" trace_id=1\\nfake"', id="injection"),
+    ],
+)
+def test_text_formatter_appends_fields_quoting_what_could_forge_a_field(
+    value: str, shown: str
+) -> None:
+    line = FieldsTextFormatter().format(record_with_fields({"model": value, "attempts": 1}))
+    assert line.endswith(f"RouteSeat OK model={shown} attempts=1")
+    assert "\n" not in line
+
+
+def test_redacting_filter_also_redacts_structured_fields() -> None:
+    item = record_with_fields({"requested_model": "x-sk-abc-123", "attempts": 1})
+    assert RedactingFilter(["sk-abc-123"]).filter(item)
+    assert record_fields(item) == {"requested_model": "x-[REDACTED]", "attempts": 1}

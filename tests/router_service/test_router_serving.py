@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from pathlib import Path
 
 import grpc
@@ -19,6 +17,7 @@ from tests.router_service.router_helpers import (
     StartRouter,
     chat_requests,
     decode_error,
+    make_self_signed_cert,
     seat_request,
 )
 
@@ -111,38 +110,6 @@ async def test_drain_lets_the_in_flight_call_finish(
     await wait_for_upstream_requests(sim, 1)
     await harness.server.stop(5.0)
     assert (await call).resolved_model
-
-
-def make_self_signed_cert(directory: Path) -> tuple[bytes, bytes]:
-    """A throwaway certificate for 127.0.0.1 (openssl CLI; skipped when it is missing)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert.read_bytes(), key.read_bytes()
 
 
 async def test_tls_listener_serves_a_tls_client(
