@@ -1,0 +1,153 @@
+"""OTLP/gRPC receiver: TraceService (spans), LogsService and MetricsService.
+
+Each export is mapped to rows (pure), handed to the batch writer and acknowledged only after
+the rows are written. Malformed spans are reported through partial_success; a full buffer or
+a failing store answers UNAVAILABLE with RetryInfo so the sender retries (the OTLP exporters
+retry UNAVAILABLE and honour RetryInfo).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TypeAlias
+
+import grpc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
+from opentelemetry.proto.collector.metrics.v1 import (
+    metrics_service_pb2,
+    metrics_service_pb2_grpc,
+)
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+from telemetry_service.clickhouse_writer import BatchWriter, BufferFull, StoreUnavailable, TableRows
+from telemetry_service.errors import abort
+from telemetry_service.genai_rows import SEAT_REVIEWS_COLUMNS, SEAT_SELECTIONS_COLUMNS
+from telemetry_service.signal_rows import (
+    GENAI_METRICS_COLUMNS,
+    OTEL_LOGS_COLUMNS,
+    log_rows,
+    metric_rows,
+)
+from telemetry_service.span_rows import OTEL_TRACES_COLUMNS, SpanBatch, rows_from_request
+
+logger = logging.getLogger(__name__)
+
+# Requests with more spans than this are mapped in a worker thread so the event loop keeps
+# answering health checks and small exports meanwhile.
+INLINE_MAPPING_MAX_SPANS = 256
+
+ServicerContext: TypeAlias = grpc.aio.ServicerContext
+
+
+async def check_bearer(context: ServicerContext, token: str, reason: str) -> None:
+    """Abort with UNAUTHENTICATED unless `authorization: Bearer <token>` is present."""
+    if not token:
+        return
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization" and value == f"Bearer {token}":
+            return
+    await abort(context, grpc.StatusCode.UNAUTHENTICATED, reason, "missing or wrong bearer token")
+
+
+def span_parts(batch: SpanBatch) -> list[TableRows]:
+    return [
+        TableRows("otel_traces", OTEL_TRACES_COLUMNS, batch.traces),
+        TableRows("seat_selections", SEAT_SELECTIONS_COLUMNS, batch.selections),
+        TableRows("seat_reviews", SEAT_REVIEWS_COLUMNS, batch.reviews),
+    ]
+
+
+class ExportGate:
+    """Shared by the three services: auth, write, and the retryable error mapping."""
+
+    def __init__(self, writer: BatchWriter, auth_token: str, retry_after_s: float) -> None:
+        self.writer = writer
+        self.auth_token = auth_token
+        self.retry_after_s = retry_after_s
+
+    async def write(self, context: ServicerContext, parts: list[TableRows]) -> None:
+        try:
+            await self.writer.write(parts)
+        except BufferFull as exc:
+            await abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "WRITE_BUFFER_FULL",
+                str(exc),
+                retry_after_s=self.retry_after_s,
+            )
+        except StoreUnavailable as exc:
+            await abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "STORE_UNAVAILABLE",
+                str(exc),
+                retry_after_s=self.retry_after_s,
+            )
+
+
+class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
+    def __init__(self, gate: ExportGate) -> None:
+        self._gate = gate
+
+    async def Export(
+        self,
+        request: trace_service_pb2.ExportTraceServiceRequest,
+        context: ServicerContext,
+    ) -> trace_service_pb2.ExportTraceServiceResponse:
+        await check_bearer(context, self._gate.auth_token, "OTLP_UNAUTHENTICATED")
+        spans = sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+        if spans > INLINE_MAPPING_MAX_SPANS:
+            batch = await asyncio.to_thread(rows_from_request, request)
+        else:
+            batch = rows_from_request(request)
+        await self._gate.write(context, span_parts(batch))
+        response = trace_service_pb2.ExportTraceServiceResponse()
+        if batch.rejected:
+            logger.info("export rejected %d of %d spans", batch.rejected, spans)
+            response.partial_success.rejected_spans = batch.rejected
+            response.partial_success.error_message = batch.error_message()
+        return response
+
+
+class LogsReceiver(logs_service_pb2_grpc.LogsServiceServicer):
+    """Stores every log record in otel_logs."""
+
+    def __init__(self, gate: ExportGate) -> None:
+        self._gate = gate
+
+    async def Export(
+        self,
+        request: logs_service_pb2.ExportLogsServiceRequest,
+        context: ServicerContext,
+    ) -> logs_service_pb2.ExportLogsServiceResponse:
+        await check_bearer(context, self._gate.auth_token, "OTLP_UNAUTHENTICATED")
+        rows = log_rows(request)
+        await self._gate.write(context, [TableRows("otel_logs", OTEL_LOGS_COLUMNS, rows)])
+        return logs_service_pb2.ExportLogsServiceResponse()
+
+
+class MetricsReceiver(metrics_service_pb2_grpc.MetricsServiceServicer):
+    """Stores gen_ai.* metrics in genai_metrics; other metrics are accepted and counted."""
+
+    def __init__(self, gate: ExportGate) -> None:
+        self._gate = gate
+        self.ignored_metrics = 0
+
+    async def Export(
+        self,
+        request: metrics_service_pb2.ExportMetricsServiceRequest,
+        context: ServicerContext,
+    ) -> metrics_service_pb2.ExportMetricsServiceResponse:
+        await check_bearer(context, self._gate.auth_token, "OTLP_UNAUTHENTICATED")
+        rows, ignored = metric_rows(request)
+        self.ignored_metrics += ignored
+        await self._gate.write(context, [TableRows("genai_metrics", GENAI_METRICS_COLUMNS, rows)])
+        return metrics_service_pb2.ExportMetricsServiceResponse()
+
+
+def add_receivers(server: grpc.aio.Server, gate: ExportGate) -> None:
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceReceiver(gate), server)
+    logs_service_pb2_grpc.add_LogsServiceServicer_to_server(LogsReceiver(gate), server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(MetricsReceiver(gate), server)
