@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import grpc
@@ -34,6 +33,7 @@ from llmcouncil.router.v1 import router_service_pb2_grpc as rpb_grpc
 from llmcouncil.telemetry.v1 import telemetry_service_pb2 as tpb
 from llmcouncil.telemetry.v1 import telemetry_service_pb2_grpc as tpb_grpc
 
+from examples.demo_stack import Children, DemoError, data_dir, module_argv, start_services
 from telemetry_service.drift.frontier import CatalogModel, parse_catalog
 from telemetry_service.drift.plot import write_share_plot
 from telemetry_service.drift.render import render_report
@@ -45,11 +45,6 @@ SELECTION_QUERY = "SELECT tier, resolved_model, count() FROM seat_selections GRO
 # Driven tiers and the Pareto band each lands in (OpenRouter banding of the tier score).
 TIERS = {"quick": ("low", rpb.TIER_QUICK), "balanced": ("medium", rpb.TIER_BALANCED)}
 TIERS["high"] = ("high", rpb.TIER_HIGH)
-START_TIMEOUT_S = 60.0
-
-
-class DemoError(RuntimeError):
-    """The demo cannot go on; the message says why."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,7 +54,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--window", type=int, default=15, help="report window, seconds")
     parser.add_argument("--sessions-per-window", type=int, default=15, help="per tier")
     parser.add_argument("--plot", default="demo-out/drift.png", help="chart file ('' = none)")
-    parser.add_argument("--data-dir", default="", help="keep data here (default: a temp dir)")
+    parser.add_argument(
+        "--data-dir",
+        default=".council-data",
+        help="service data (embedded ClickHouse under DIR/clickhouse, the telemetry-service "
+        "default) and logs; '' = a temporary directory",
+    )
+    parser.add_argument(
+        "--router-listen", default="127.0.0.1:50051", help="router-service address (port 0 = any)"
+    )
+    parser.add_argument(
+        "--telemetry-listen",
+        default="127.0.0.1:4317",
+        help="telemetry-service address, OTLP and queries (port 0 = any)",
+    )
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="after the report, leave both services (and the simulator) up until Ctrl-C",
+    )
     args = parser.parse_args(argv)
     for flag, value in (("--duration", args.duration), ("--shift-every", args.shift_every)):
         if value <= 0:
@@ -78,45 +91,6 @@ class ShiftedClock:
 
     def __call__(self) -> float:
         return time.time() - self.offset_s
-
-
-@dataclasses.dataclass
-class Children:
-    """Child processes with their logs; stop() ends them all (SIGTERM, then SIGKILL)."""
-
-    log_dir: Path
-    procs: dict[str, subprocess.Popen[bytes]] = dataclasses.field(default_factory=dict)
-
-    def start(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(argv, env=dict(env), stdout=log, stderr=log)
-        log.close()
-
-    def wait_port(self, name: str, port_file: Path) -> int:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if port_file.exists() and port_file.read_text().strip():
-                return int(port_file.read_text().strip())
-            if self.procs[name].poll() is not None:
-                raise DemoError(f"{name} exited early:\n{self.log_tail(name)}")
-            time.sleep(0.1)
-        raise DemoError(f"{name} did not report its port in {START_TIMEOUT_S:.0f} s")
-
-    def log_tail(self, name: str, lines: int = 15) -> str:
-        text = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in self.procs.items():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                LOG.warning("%s did not stop in 15 s; killing it", name)
-                proc.kill()
-                proc.wait()
 
 
 def named_seats(catalog: list[CatalogModel]) -> dict[str, list[str]]:
@@ -308,39 +282,6 @@ def run_query(telemetry_port: int, env: Mapping[str, str]) -> str:
     return done.stdout
 
 
-@contextlib.contextmanager
-def data_dir(path: str) -> Iterator[Path]:
-    if path:
-        Path(path).mkdir(parents=True, exist_ok=True)
-        yield Path(path).resolve()
-        return
-    with tempfile.TemporaryDirectory(prefix="council-demo-") as tmp:
-        yield Path(tmp)
-
-
-def module_argv(module: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", module, *args]
-
-
-async def start_services(children: Children, root: Path, env: dict[str, str]) -> tuple[int, int]:
-    """Telemetry first (the router exports to it); returns (telemetry port, router port)."""
-    tport_file, rport_file = root / "telemetry.port", root / "router.port"
-    listen = ("--listen", "127.0.0.1:0")
-    telemetry = module_argv("telemetry_service", "serve", *listen, "--port-file", str(tport_file))
-    children.start("telemetry", [*telemetry, "--data-dir", str(root / "telemetry")], env)
-    tport = await asyncio.to_thread(children.wait_port, "telemetry", tport_file)
-    env.update(
-        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{tport}",
-        OTEL_EXPORTER_OTLP_INSECURE="true",
-        OTEL_BSP_SCHEDULE_DELAY="200",
-    )
-    router = module_argv("router_service", "serve", *listen, "--port-file", str(rport_file))
-    children.start("router", [*router, "--workers", "1"], env)
-    rport = await asyncio.to_thread(children.wait_port, "router", rport_file)
-    LOG.info("telemetry-service on 127.0.0.1:%d, router-service on 127.0.0.1:%d", tport, rport)
-    return tport, rport
-
-
 async def demo(args: argparse.Namespace, children: Children, root: Path) -> int:
     env = dict(os.environ)
     clock = ShiftedClock()
@@ -363,45 +304,73 @@ async def demo(args: argparse.Namespace, children: Children, root: Path) -> int:
             TELEMETRY_CATALOG_INTERVAL_S="10",
         )
     try:
-        tport, rport = await start_services(children, root, env)
-        base = env.get("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")
-        catalog = await fetch_catalog(base)
-        named = named_seats(catalog) if sim is not None else await tier_pools(rport)
-        seats = {tier: [PARETO, *models] for tier, models in named.items()}
-        # Start on a window edge; the simulator's shifts then fall on window edges too.
-        start = (time.time() // args.window + 1) * args.window
+        tport, rport = await start_services(
+            children, root, env, args.telemetry_listen, args.router_listen
+        )
+        start, report = await run_council(args, env, sim is not None, clock, created, rport, tport)
+        sys.stdout.write(render_report(report) + "\n")
         if sim is not None:
-            clock.offset_s = start - created
-        await asyncio.sleep(max(0.0, start - time.time()))
-        LOG.info("driving council sessions for %.0f s, seats %s", args.duration, seats)
-        stats = await drive(
-            rport,
-            seats,
-            {m.model_id: m.coding_index or 50.0 for m in catalog},
-            args,
-            start + args.duration,
-        )
-        LOG.info(
-            "%d seat calls (%d failed), %d reviews", stats.calls, stats.failures, stats.reviews
-        )
-        if stats.calls == stats.failures:
-            raise DemoError(f"every seat call failed; router log:\n{children.log_tail('router')}")
-        report = await fetch_report(
-            tport, start, time.time(), args.window, stats.calls - stats.failures
-        )
+            compare_shifts(report, simulated_shifts(start, args), args.window)
+        if args.plot:
+            panels = write_share_plot(report, Path(args.plot))
+            LOG.info("chart with %d tier panels written to %s", panels, args.plot)
+        sys.stdout.write(f'$ telemetry-service query "{SELECTION_QUERY}"\n{run_query(tport, env)}')
+        if report.total_selections == 0:
+            raise DemoError("the report holds no selections")
+        if args.keep_running:
+            await keep_running(tport, rport)
     finally:
         if sim is not None:
             sim.stop()
-    sys.stdout.write(render_report(report) + "\n")
-    if sim is not None:
-        compare_shifts(report, simulated_shifts(start, args), args.window)
-    if args.plot:
-        panels = write_share_plot(report, Path(args.plot))
-        LOG.info("chart with %d tier panels written to %s", panels, args.plot)
-    sys.stdout.write(f'$ telemetry-service query "{SELECTION_QUERY}"\n{run_query(tport, env)}')
-    if report.total_selections == 0:
-        raise DemoError("the report holds no selections")
     return 0
+
+
+async def run_council(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    simulated: bool,
+    clock: ShiftedClock,
+    created: float,
+    rport: int,
+    tport: int,
+) -> tuple[float, tpb.DriftReport]:
+    """Drive council sessions until --duration is over; returns (start, drift report)."""
+    base = env.get("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")
+    catalog = await fetch_catalog(base)
+    named = named_seats(catalog) if simulated else await tier_pools(rport)
+    seats = {tier: [PARETO, *models] for tier, models in named.items()}
+    # Start on a window edge; the simulator's shifts then fall on window edges too.
+    start = (time.time() // args.window + 1) * args.window
+    if simulated:
+        clock.offset_s = start - created
+    await asyncio.sleep(max(0.0, start - time.time()))
+    LOG.info("driving council sessions for %.0f s, seats %s", args.duration, seats)
+    stats = await drive(
+        rport,
+        seats,
+        {m.model_id: m.coding_index or 50.0 for m in catalog},
+        args,
+        start + args.duration,
+    )
+    LOG.info("%d seat calls (%d failed), %d reviews", stats.calls, stats.failures, stats.reviews)
+    if stats.calls == stats.failures:
+        raise DemoError("every seat call failed; see the router log in the data directory")
+    report = await fetch_report(
+        tport, start, time.time(), args.window, stats.calls - stats.failures
+    )
+    return start, report
+
+
+async def keep_running(tport: int, rport: int) -> None:
+    """Leave the stack up for the user's own queries until Ctrl-C."""
+    sys.stdout.write(
+        "\nThe stack is still up (Ctrl-C stops it). In another terminal, with .venv active:\n"
+        f'  telemetry-service query --addr 127.0.0.1:{tport} "{SELECTION_QUERY}"\n'
+        f"  telemetry-service drift --addr 127.0.0.1:{tport} --window 15s --since 10m\n"
+        f"  grpcurl -plaintext 127.0.0.1:{rport} list\n"
+    )
+    sys.stdout.flush()
+    await asyncio.Event().wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     args = parse_args(argv)
+    # SIGTERM stops the demo like Ctrl-C, so the child services are stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with data_dir(args.data_dir) as root:
         LOG.info("data and service logs in %s", root)
         log_dir = root / "logs"
