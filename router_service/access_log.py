@@ -35,7 +35,7 @@ class CallOutcome:
     validated: bool = False
     resolved_model: str = ""
     band: str = ""
-    # UNKNOWN until the call ends otherwise (an unexpected exception stays UNKNOWN).
+    # UNKNOWN until the call ends (a fault inside the router ends INTERNAL).
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
     reason: str = ""
     attempts: int = 0

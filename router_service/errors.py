@@ -58,6 +58,20 @@ class InvalidRequestError(RouterError):
         self.violations = tuple(violations)
 
 
+class UndecodableRequestError(RouterError):
+    """The request bytes are not a valid protobuf message of the method's request type."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    reason = "INVALID_REQUEST"
+
+
+class InternalError(RouterError):
+    """A fault in the router itself; the log line with the call's trace id has the stack."""
+
+    code = grpc.StatusCode.INTERNAL
+    reason = "INTERNAL_ERROR"
+
+
 class CallerUnauthenticatedError(RouterError):
     code = grpc.StatusCode.UNAUTHENTICATED
     reason = "CALLER_UNAUTHENTICATED"
@@ -136,7 +150,11 @@ def http_status_mapping(status: int) -> tuple[grpc.StatusCode, str]:
         return _HTTP_TABLE[status]
     if status >= 500:
         return grpc.StatusCode.UNAVAILABLE, "UPSTREAM_SERVER_ERROR"
-    return grpc.StatusCode.UNKNOWN, "UPSTREAM_HTTP_ERROR"
+    if status >= 400:
+        # Another client error (409, 413, 422, ...): the request as sent was refused.
+        return grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_HTTP_ERROR"
+    # 1xx/3xx where an answer was due: a proxy or a wrong base URL, not OpenRouter.
+    return grpc.StatusCode.UNAVAILABLE, "UPSTREAM_BAD_RESPONSE"
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -209,3 +227,13 @@ def error_type(error: BaseException) -> str:
     if isinstance(error, RouterError):
         return error.reason
     return type(error).__name__
+
+
+def undecodable_request_status(method: str, error: Exception) -> grpc.Status:
+    """The status for request bytes that do not parse as the method's request message."""
+    return to_grpc_status(
+        UndecodableRequestError(
+            f"the request is not a valid protobuf message for {method}: {error}",
+            metadata={"method": method},
+        )
+    )

@@ -1,7 +1,7 @@
 """The server factory: `await create_server(settings, ...)` -> (RouterServer, port).
 
 One grpc.aio server with RouterService, the standard health service and reflection,
-the auth and concurrency interceptors, one pooled httpx client and one tracer
+the auth, concurrency and request-decoding interceptors, one pooled httpx client and one tracer
 provider and meter provider. `RouterServer.stop()` drains: health NOT_SERVING, in-flight
 calls finish within the grace period, then the HTTP pool closes, spans are flushed and
 the metric pipeline makes its final export.
@@ -27,9 +27,15 @@ from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
 
 from router_service.config import ConfigError, Settings
-from router_service.interceptors import CallerAuthInterceptor, ConcurrencyLimitInterceptor
+from router_service.errors import undecodable_request_status
+from router_service.interceptors import (
+    ROUTER_METHOD_PREFIX,
+    CallerAuthInterceptor,
+    ConcurrencyLimitInterceptor,
+)
 from router_service.metrics import MetricsPipeline, RouterMetrics, create_metrics_pipeline
 from router_service.openrouter_client import OpenRouterClient, RetryPolicy, create_http_client
+from router_service.request_decoding import DecodeGuardInterceptor
 from router_service.servicer import RouterServicer, ServicerOptions
 from router_service.tiers import TierTable, load_tier_table
 from router_service.tracing import (
@@ -198,6 +204,8 @@ async def create_server(
     if settings.auth_token is not None:
         interceptors.append(CallerAuthInterceptor(settings.auth_token.reveal()))
     interceptors.append(limiter)
+    # Last, so auth and the limit run first and keep the guarded deserializer.
+    interceptors.append(DecodeGuardInterceptor(ROUTER_METHOD_PREFIX, undecodable_request_status))
     server = grpc.aio.server(
         interceptors=interceptors, options=_server_options(settings, reuse_port)
     )

@@ -33,6 +33,7 @@ from router_service.access_log import (
 from router_service.errors import (
     REQUEST_ID_KEY,
     DeadlineExceededError,
+    InternalError,
     RouterError,
     UpstreamError,
     error_type,
@@ -195,6 +196,8 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
         span.set_attribute(sa.ERROR_TYPE, kind)
         span.set_attribute(sa.COUNCIL_ATTEMPTS, attempts)
         span.set_status(Status(StatusCode.ERROR, kind))
+        if isinstance(error, InternalError):
+            return  # logged with its stack where it was caught
         extra = {LOG_FIELDS_ATTR: correlation_fields(outcome.trace_id, outcome.span_id)}
         if isinstance(error, UpstreamError):
             log.warning("seat call failed: %s (%s)", kind, error.message, extra=extra)
@@ -202,6 +205,32 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
             log.info("seat call rejected: %s", kind, extra=extra)
         else:
             log.info("seat call cancelled by the caller", extra=extra)
+
+    @staticmethod
+    def _internal_error(unexpected: Exception, outcome: CallOutcome) -> InternalError:
+        """Log the fault with its stack and trace id; the caller gets no internals."""
+        extra = {LOG_FIELDS_ATTR: correlation_fields(outcome.trace_id, outcome.span_id)}
+        log.error("seat call failed inside the router", exc_info=unexpected, extra=extra)
+        return InternalError("internal router error; the router log has it by x-request-id")
+
+    async def _fail(
+        self,
+        context: grpc.aio.ServicerContext,
+        span: trace_api.Span,
+        error: RouterError,
+        state: CallState,
+        outcome: CallOutcome,
+        started: float,
+    ) -> None:
+        """Record the error, then abort with its status (always raises).
+
+        The span ends and the access line is written first: the status goes out at once.
+        """
+        self._note_attempts(error, state)
+        self._record_error(span, error, state.attempts, outcome)
+        _end(span)
+        self._finish(outcome, started)
+        await context.abort_with_status(to_grpc_status(error, request_id=outcome.trace_id))
 
     async def RouteSeat(
         self, request: pb.RouteSeatRequest, context: grpc.aio.ServicerContext
@@ -236,14 +265,12 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
                     trace_id=trace_id_hex(span),
                 )
         except RouterError as error:
-            self._note_attempts(error, state)
-            self._record_error(span, error, state.attempts, outcome)
-            # abort_with_status sends the status at once: end the span (and write the
-            # access line) before the caller can see the error.
-            _end(span)
-            self._finish(outcome, started)
-            await context.abort_with_status(to_grpc_status(error, request_id=outcome.trace_id))
+            await self._fail(context, span, error, state, outcome, started)
             raise  # abort_with_status always raises; this keeps the type checker informed
+        except Exception as unexpected:  # a router fault: INTERNAL, never grpc's UNKNOWN
+            internal = self._internal_error(unexpected, outcome)
+            await self._fail(context, span, internal, state, outcome, started)
+            raise
         except asyncio.CancelledError as cancelled:
             self._record_error(span, cancelled, state.attempts, outcome)
             raise
@@ -301,11 +328,10 @@ class RouterServicer(pb_grpc.RouterServiceServicer):
                 context.set_trailing_metadata(_request_id(outcome))
                 await context.write(pb.StreamSeatResponse(summary=summary))
         except RouterError as error:
-            self._note_attempts(error, state)
-            self._record_error(span, error, state.attempts, outcome)
-            _end(span)
-            self._finish(outcome, started)
-            await context.abort_with_status(to_grpc_status(error, request_id=outcome.trace_id))
+            await self._fail(context, span, error, state, outcome, started)
+        except Exception as unexpected:  # a router fault: INTERNAL, never grpc's UNKNOWN
+            internal = self._internal_error(unexpected, outcome)
+            await self._fail(context, span, internal, state, outcome, started)
         except asyncio.CancelledError as cancelled:
             self._record_error(span, cancelled, state.attempts, outcome)
             raise

@@ -8,7 +8,9 @@ prefixes them with `seat.`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
+from google.protobuf import struct_pb2
 from llmcouncil.router.v1 import router_service_pb2 as pb
 
 from router_service.errors import FieldViolation, InvalidRequestError
@@ -22,10 +24,49 @@ MAX_ID_CHARS = 256
 MAX_PRICE_SOURCE_CHARS = 64
 MAX_STOP_SEQUENCES = 4
 MAX_POOL_MODELS = 64
+# Non-finite numbers named per Struct; more would only bloat the status trailer (8 KiB).
+MAX_STRUCT_VIOLATIONS = 8
+# A Struct key longer than this is shortened in the reported field path.
+MAX_PATH_KEY_CHARS = 64
 
 
 def _finite_between(value: float, lo: float, hi: float) -> bool:
     return math.isfinite(value) and lo <= value <= hi
+
+
+def _key_path(path: str, key: str) -> str:
+    shown = key if len(key) <= MAX_PATH_KEY_CHARS else f"{key[:MAX_PATH_KEY_CHARS]}..."
+    return f"{path}.{shown}"
+
+
+def _non_finite_paths(value: struct_pb2.Value, path: str) -> Iterator[str]:
+    """Paths of NaN / +-Infinity numbers in a Struct value, depth first, keys sorted.
+
+    JSON has no such numbers, so the body could not be built (MessageToDict raises).
+    """
+    kind = value.WhichOneof("kind")
+    if kind == "number_value" and not math.isfinite(value.number_value):
+        yield path
+    elif kind == "struct_value":
+        yield from _struct_non_finite_paths(value.struct_value, path)
+    elif kind == "list_value":
+        for index, item in enumerate(value.list_value.values):
+            yield from _non_finite_paths(item, f"{path}[{index}]")
+
+
+def _struct_non_finite_paths(struct: struct_pb2.Struct, path: str) -> Iterator[str]:
+    for key in sorted(struct.fields):
+        yield from _non_finite_paths(struct.fields[key], _key_path(path, key))
+
+
+def struct_violations(struct: struct_pb2.Struct, path: str) -> list[FieldViolation]:
+    """A violation for each non-finite number inside `struct` (at most MAX_STRUCT_VIOLATIONS)."""
+    out: list[FieldViolation] = []
+    for found in _struct_non_finite_paths(struct, path):
+        if len(out) == MAX_STRUCT_VIOLATIONS:
+            break
+        out.append(FieldViolation(found, "must be a finite number (JSON has no NaN or Infinity)"))
+    return out
 
 
 def _messages(request: pb.RouteSeatRequest, max_chars: int, p: str) -> list[FieldViolation]:
@@ -91,12 +132,15 @@ def _generation(request: pb.RouteSeatRequest, p: str) -> list[FieldViolation]:
             out.append(
                 FieldViolation(f"{p}response_format.json_schema", "required for type json_schema")
             )
+        if fmt.HasField("json_schema"):
+            out.extend(struct_violations(fmt.json_schema, f"{p}response_format.json_schema"))
     if request.HasField("extra_body"):
         for key in sorted(request.extra_body.fields):
             if key in RESERVED_BODY_KEYS:
                 out.append(
                     FieldViolation(f"{p}extra_body.{key}", "is set by the router; not allowed")
                 )
+        out.extend(struct_violations(request.extra_body, f"{p}extra_body"))
     return out
 
 

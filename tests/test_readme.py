@@ -38,3 +38,11 @@ def test_dev_script_lists_the_commands_the_readme_names() -> None:
     ).stdout
     for command in ("./dev demo", "./dev test", "./dev check", "./dev gen"):
         assert command in shown
+
+
+def test_readme_error_table_is_the_routers() -> None:
+    errors = (ROOT / "router_service" / "ERRORS.md").read_text(encoding="utf-8")
+    start = errors.index("| cause")
+    table = errors[start : errors.index("\n\n", start)].splitlines()
+    assert len(table) > 15
+    assert [line for line in table if line not in README.splitlines()] == []

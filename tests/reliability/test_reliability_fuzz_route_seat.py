@@ -213,16 +213,6 @@ def test_stream_seat_answers_ok_or_invalid_argument_for_any_request(
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "a NaN/Infinity number inside a google.protobuf.Struct (extra_body, "
-        "response_format.json_schema) passes validation; request_builder.struct_to_python "
-        "(json_format.MessageToDict) then raises ValueError and the call ends UNKNOWN "
-        "instead of INVALID_ARGUMENT naming the field"
-    ),
-)
 def test_non_finite_number_inside_a_struct_is_invalid_argument(
     stub: pb_grpc.RouterServiceStub, field: str, value: dict[str, Any]
 ) -> None:
@@ -271,16 +261,6 @@ def test_huge_message_is_refused_and_the_router_keeps_serving(
         pytest.param(b"\x0a\xff\xff\xff\xff\x0f", id="length-beyond-the-message"),
         pytest.param(b"\xff" * 64, id="garbage"),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "a RouteSeat request whose bytes are not a valid protobuf ends UNKNOWN ('Unexpected "
-        "DecodeError') because grpc.aio reports deserializer exceptions as UNKNOWN; the "
-        "router should answer INVALID_ARGUMENT (e.g. an interceptor that deserializes "
-        "itself and aborts with BadRequest on DecodeError)"
-    ),
 )
 def test_undecodable_request_bytes_are_invalid_argument(
     router: ServiceProcess, stub: pb_grpc.RouterServiceStub, raw: bytes

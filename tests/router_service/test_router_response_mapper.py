@@ -137,6 +137,9 @@ def test_non_json_error_body_still_maps_by_status() -> None:
         pytest.param(502, grpc.StatusCode.UNAVAILABLE, id="502"),
         pytest.param(503, grpc.StatusCode.UNAVAILABLE, id="503"),
         pytest.param(504, grpc.StatusCode.UNAVAILABLE, id="504"),
+        pytest.param(413, grpc.StatusCode.FAILED_PRECONDITION, id="413-other-client-error"),
+        pytest.param(422, grpc.StatusCode.FAILED_PRECONDITION, id="422-other-client-error"),
+        pytest.param(302, grpc.StatusCode.UNAVAILABLE, id="302-redirect"),
     ],
 )
 def test_http_status_table(status: int, code: grpc.StatusCode) -> None:
