@@ -26,7 +26,7 @@ mapfile -t files < <(find llmcouncil -name '*.proto' | LC_ALL=C sort)
 "$python" -m grpc_tools.protoc -I . \
   --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" \
   --plugin=protoc-gen-mypy_grpc="$protoc_gen_mypy_grpc" --mypy_grpc_out="$out" \
-  "${files[@]}"
+  "${files[@]}" 2> >(grep -v "^Writing mypy to" >&2)
 # Make every generated folder a regular package.
 find "$out/llmcouncil" -type d | while read -r d; do
   [ -f "$d/__init__.py" ] || : > "$d/__init__.py"
