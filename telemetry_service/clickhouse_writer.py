@@ -14,11 +14,14 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 logger = logging.getLogger(__name__)
 
 InsertColumns = Callable[[str, list[list[object]], Sequence[str]], None]
+# Called with False when an insert fails after the last one succeeded, and with True when
+# one succeeds again (the server maps it to the health status).
+StoreStateHook = Callable[[bool], Awaitable[None]]
 
 
 class BufferFull(Exception):
@@ -36,6 +39,9 @@ class TableRows:
     table: str
     column_names: tuple[str, ...]
     rows: list[tuple[object, ...]]
+
+    def columns(self) -> list[list[object]]:
+        return to_columns(self.rows, len(self.column_names))
 
 
 @dataclasses.dataclass
@@ -63,11 +69,11 @@ def to_columns(rows: list[tuple[object, ...]], width: int) -> list[list[object]]
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-def merge_parts(pending: list[_Pending]) -> list[TableRows]:
+def merge_parts(exports: Iterable[list[TableRows]]) -> list[TableRows]:
     """One TableRows per table, rows concatenated in arrival order."""
     merged: dict[str, TableRows] = {}
-    for item in pending:
-        for part in item.parts:
+    for parts in exports:
+        for part in parts:
             if not part.rows:
                 continue
             target = merged.get(part.table)
@@ -87,8 +93,12 @@ class BatchWriter:
         max_batch_rows: int,
         max_buffer_rows: int,
         flush_interval_s: float,
+        on_store_state: StoreStateHook | None = None,
     ) -> None:
         self._insert_columns = insert_columns
+        self._on_store_state = on_store_state
+        # False from a failed insert until the next one succeeds.
+        self.store_ok = True
         self._max_batch_rows = max_batch_rows
         self._max_buffer_rows = max_buffer_rows
         self._flush_interval_s = flush_interval_s
@@ -164,26 +174,36 @@ class BatchWriter:
         batch, self._pending = self._pending, []
         self._pending_rows = 0
         self._oldest = None
-        parts = merge_parts(batch)
+        parts = merge_parts(item.parts for item in batch)
         try:
             await asyncio.to_thread(self._insert_all, parts)
         except Exception as exc:  # any engine/driver failure: every waiting export must learn it
             self.stats.failed_flushes += 1
             logger.warning("insert of %d export(s) failed: %s", len(batch), exc)
+            await self._set_store_ok(False)
             error = StoreUnavailable(f"store write failed: {type(exc).__name__}")
             for item in batch:
                 if not item.future.done():
                     item.future.set_exception(error)
             return
         self.stats.flushes += 1
+        await self._set_store_ok(True)
         for item in batch:
             if not item.future.done():
                 item.future.set_result(None)
 
+    async def _set_store_ok(self, ok: bool) -> None:
+        """Record the store state; the hook hears only changes, before the exports do."""
+        if ok == self.store_ok:
+            return
+        self.store_ok = ok
+        if ok:
+            logger.info("store writes succeed again")
+        if self._on_store_state is not None:
+            await self._on_store_state(ok)
+
     def _insert_all(self, parts: list[TableRows]) -> None:
         for part in parts:
-            self._insert_columns(
-                part.table, to_columns(part.rows, len(part.column_names)), part.column_names
-            )
+            self._insert_columns(part.table, part.columns(), part.column_names)
             self.stats.insert_calls += 1
             self.stats.rows_written += len(part.rows)

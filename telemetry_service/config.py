@@ -44,6 +44,8 @@ class Settings:
     query_max_timeout_s: float = 300.0
     query_max_result_bytes: int = 256 * 1024 * 1024
     query_max_memory_bytes: int = 2 * 1024 * 1024 * 1024
+    # ExecuteQuery calls running at once; more are refused RESOURCE_EXHAUSTED + RetryInfo.
+    query_max_concurrent: int = 2
     retry_after_s: float = 1.0
 
     @property
@@ -186,4 +188,5 @@ def load_settings(environ: Mapping[str, str], cwd: str | None = None) -> Setting
         log_format=_choice(environ, "TELEMETRY_LOG_FORMAT", "text", ("text", "json")),
         raw_ttl_days=_int(environ, "TELEMETRY_RAW_TTL_DAYS", 30, 1, 36_500),
         selections_ttl_days=_int(environ, "TELEMETRY_SELECTIONS_TTL_DAYS", 400, 1, 36_500),
+        query_max_concurrent=_int(environ, "TELEMETRY_QUERY_MAX_CONCURRENT", 2, 1, 64),
     )

@@ -8,10 +8,19 @@ value: '' for strings, 0/false for numbers and flags, NULL for the Nullable colu
 
 from __future__ import annotations
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from collections.abc import Sequence
+from typing import Any
+
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from telemetry_service.otlp_values import as_bool, as_float, as_int, as_str, as_str_list
+from telemetry_service.otlp_values import (
+    as_bool,
+    as_float,
+    as_int,
+    as_str,
+    as_str_list,
+    attribute_values,
+)
 
 SEAT_SELECTIONS_COLUMNS: tuple[str, ...] = (
     "event_time",
@@ -69,19 +78,27 @@ UINT16_MAX = 65_535
 UINT32_MAX = 4_294_967_295
 
 
-def is_selection(attrs: dict[str, AnyValue]) -> bool:
-    """A chat/text_completion span that talks to OpenRouter (the rule in the doc)."""
+def is_selection(attrs: dict[str, Any]) -> bool:
+    """A chat/text_completion span that talks to OpenRouter (the rule in the doc).
+
+    `attrs` holds converted values (otlp_values.attribute_values); only strings can match.
+    """
     operation = attrs.get("gen_ai.operation.name")
-    if operation is None or operation.string_value not in SELECTION_OPERATIONS:
+    if type(operation) is not str or operation not in SELECTION_OPERATIONS:
         return False
-    provider = attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system")
-    if provider is not None and provider.string_value == "openrouter":
+    # gen_ai.provider.name wins whenever present (even empty); gen_ai.system is the older name.
+    provider = (
+        attrs["gen_ai.provider.name"]
+        if "gen_ai.provider.name" in attrs
+        else attrs.get("gen_ai.system")
+    )
+    if provider == "openrouter":
         return True
     address = attrs.get("server.address")
-    return address is not None and address.string_value.endswith("openrouter.ai")
+    return type(address) is str and address.endswith("openrouter.ai")
 
 
-def _tokens(attrs: dict[str, AnyValue], *keys: str) -> int:
+def _tokens(attrs: dict[str, Any], *keys: str) -> int:
     """The first present key among `keys` (current name, then the older semconv one)."""
     for key in keys:
         value = as_int(attrs, key, 0, UINT32_MAX)
@@ -91,17 +108,24 @@ def _tokens(attrs: dict[str, AnyValue], *keys: str) -> int:
 
 
 def selection_row(
-    span: Span, attrs: dict[str, AnyValue], service_name: str, trace_hex: str, span_hex: str
+    attrs: dict[str, Any],
+    service_name: str,
+    trace_hex: str,
+    span_hex: str,
+    start_ns: int,
+    end_ns: int,
+    status_code: int,
 ) -> tuple[object, ...]:
     """One seat_selections row in SEAT_SELECTIONS_COLUMNS order; raises AttributeTypeError.
 
-    event_time is microseconds since the epoch (DateTime64(6)), latency in ms.
+    `attrs` holds converted values (otlp_values.attribute_values); times are the span's, in
+    ns. event_time is microseconds since the epoch (DateTime64(6)), latency in ms.
     """
     session_id = as_str(attrs, "llm_council.session.id") or as_str(attrs, "gen_ai.conversation.id")
     finish_reasons = as_str_list(attrs, "gen_ai.response.finish_reasons")
     attempts = as_int(attrs, "llm_council.attempts", 0, UINT16_MAX)
     return (
-        span.start_time_unix_nano // 1000,
+        start_ns // 1000,
         trace_hex,
         span_hex,
         service_name,
@@ -118,10 +142,10 @@ def selection_row(
         as_bool(attrs, "openrouter.pareto.nitro"),
         as_str_list(attrs, "llm_council.pool.models"),
         as_bool(attrs, "llm_council.duplicate_of_pool"),
-        "error" if span.status.code == Status.STATUS_CODE_ERROR else "ok",
+        "error" if status_code == Status.STATUS_CODE_ERROR else "ok",
         as_str(attrs, "error.type"),
         1 if attempts is None else attempts,
-        (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,
+        (end_ns - start_ns) / 1e6,
         as_float(attrs, "llm_council.time_to_first_token_ms"),
         as_bool(attrs, "llm_council.streaming"),
         finish_reasons[0] if finish_reasons else "",
@@ -136,18 +160,23 @@ def selection_row(
 
 
 def review_rows(
-    span: Span, span_attrs: dict[str, AnyValue], trace_hex: str, span_hex: str
+    events: Sequence[Span.Event],
+    span_attrs: dict[str, Any],
+    trace_hex: str,
+    span_hex: str,
+    start_ns: int,
 ) -> list[tuple[object, ...]]:
     """seat_reviews rows for the span's `gen_ai.evaluation.result` events.
 
-    Session and seat fall back to the carrying span's attributes when the event lacks them.
+    Session and seat fall back to the carrying span's attributes when the event lacks them;
+    an event without a time takes the span's start (`start_ns`).
     """
     rows: list[tuple[object, ...]] = []
-    for event in span.events:
+    for event in events:
         if event.name != REVIEW_EVENT_NAME:
             continue
-        attrs = {kv.key: kv.value for kv in event.attributes}
-        time_us = (event.time_unix_nano or span.start_time_unix_nano) // 1000
+        attrs, _ = attribute_values(event.attributes)
+        time_us = (event.time_unix_nano or start_ns) // 1000
         rows.append(
             (
                 time_us,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TypeAlias
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
 
 import grpc
+from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import (
     metrics_service_pb2,
@@ -147,7 +149,67 @@ class MetricsReceiver(metrics_service_pb2_grpc.MetricsServiceServicer):
         return metrics_service_pb2.ExportMetricsServiceResponse()
 
 
+# Stands in for a request whose bytes did not parse; Export answers INVALID_ARGUMENT for it
+# (grpc.aio would otherwise end the call UNKNOWN, which OTLP senders treat as retryable).
+UNDECODABLE = object()
+
+Export: TypeAlias = Callable[[Any, ServicerContext], Awaitable[Any]]
+
+
+def tolerant_parser(message_cls: type[Message]) -> Callable[[bytes], object]:
+    """A request deserializer that returns UNDECODABLE instead of raising."""
+
+    def parse(data: bytes) -> object:
+        try:
+            return message_cls.FromString(data)
+        except DecodeError:
+            return UNDECODABLE
+
+    return parse
+
+
+def export_handler(
+    gate: ExportGate, request_cls: type[Message], export: Export
+) -> grpc.RpcMethodHandler:
+    async def handle(request: Any, context: ServicerContext) -> Any:
+        if request is UNDECODABLE:
+            await check_bearer(context, gate.auth_token, "OTLP_UNAUTHENTICATED")
+            full_name = request_cls.DESCRIPTOR.full_name
+            await abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "OTLP_UNDECODABLE",
+                f"the request body is not a valid {full_name} message",
+            )
+        return await export(request, context)
+
+    return grpc.unary_unary_rpc_method_handler(
+        handle,
+        request_deserializer=tolerant_parser(request_cls),
+        response_serializer=lambda message: message.SerializeToString(),
+    )
+
+
 def add_receivers(server: grpc.aio.Server, gate: ExportGate) -> None:
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceReceiver(gate), server)
-    logs_service_pb2_grpc.add_LogsServiceServicer_to_server(LogsReceiver(gate), server)
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(MetricsReceiver(gate), server)
+    receivers: list[tuple[str, type[Message], Export]] = [
+        (
+            "opentelemetry.proto.collector.trace.v1.TraceService",
+            trace_service_pb2.ExportTraceServiceRequest,
+            TraceReceiver(gate).Export,
+        ),
+        (
+            "opentelemetry.proto.collector.logs.v1.LogsService",
+            logs_service_pb2.ExportLogsServiceRequest,
+            LogsReceiver(gate).Export,
+        ),
+        (
+            "opentelemetry.proto.collector.metrics.v1.MetricsService",
+            metrics_service_pb2.ExportMetricsServiceRequest,
+            MetricsReceiver(gate).Export,
+        ),
+    ]
+    for service, request_cls, export in receivers:
+        handler = export_handler(gate, request_cls, export)
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(service, {"Export": handler}),)
+        )

@@ -15,6 +15,8 @@ from llmcouncil.telemetry.v1 import telemetry_service_pb2_grpc as pb_grpc
 
 from telemetry_service.query_values import from_value
 
+# A bad option (e.g. an unreadable --ca-file), as for bad configuration elsewhere.
+EXIT_USAGE = 2
 # Cells wider than this are cut in table output (characters).
 MAX_CELL_WIDTH = 60
 
@@ -65,21 +67,57 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("table", "jsonl"), default="table")
     parser.add_argument("--max-rows", type=int, default=0, help="row cap (0 = server default)")
     parser.add_argument("--timeout", type=float, default=0.0, help="seconds (0 = server default)")
-    parser.add_argument("--token", help="bearer token (default TELEMETRY_QUERY_TOKEN)")
+    parser.add_argument(
+        "--token", help="bearer token (default TELEMETRY_QUERY_TOKEN, else TELEMETRY_AUTH_TOKEN)"
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="connect with TLS (the server runs with a cert)"
+    )
+    parser.add_argument(
+        "--ca-file", help="PEM CA bundle that signed the server's cert (implies --tls)"
+    )
     parser.set_defaults(func=run_query)
+
+
+class CaFileError(ValueError):
+    """--ca-file cannot be read."""
+
+
+def open_channel(addr: str, tls: bool, ca_file: str | None) -> grpc.Channel:
+    """Plaintext channel, or TLS with the system roots or the given CA bundle."""
+    if not tls and not ca_file:
+        return grpc.insecure_channel(addr)
+    root_certificates = None
+    if ca_file:
+        try:
+            with open(ca_file, "rb") as handle:
+                root_certificates = handle.read()
+        except OSError as exc:
+            raise CaFileError(f"--ca-file {ca_file}: {exc.strerror}") from exc
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+    return grpc.secure_channel(addr, credentials)
 
 
 def run_query(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     environ = args.environ
     addr = args.addr or environ.get("TELEMETRY_LISTEN_ADDR", "") or "127.0.0.1:4317"
-    token = args.token or environ.get("TELEMETRY_QUERY_TOKEN", "")
+    token = (
+        args.token
+        or environ.get("TELEMETRY_QUERY_TOKEN", "")
+        or environ.get("TELEMETRY_AUTH_TOKEN", "")
+    )
     request = pb.ExecuteQueryRequest(sql=args.sql, max_rows=max(0, args.max_rows))
     if args.timeout > 0:
         request.timeout.FromNanoseconds(int(args.timeout * 1e9))
     metadata = [("authorization", f"Bearer {token}")] if token else []
     deadline_s = (args.timeout or 300.0) + 10.0
     try:
-        with grpc.insecure_channel(addr) as channel:
+        channel = open_channel(addr, args.tls, args.ca_file)
+    except CaFileError as exc:
+        print(f"telemetry-service query: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with channel:
             response = pb_grpc.TelemetryQueryServiceStub(channel).ExecuteQuery(
                 request, metadata=metadata, timeout=deadline_s
             )

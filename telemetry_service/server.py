@@ -44,6 +44,11 @@ def service_names(query_enabled: bool) -> list[str]:
     return names
 
 
+def otlp_service_names() -> list[str]:
+    """The OTLP services, whose health follows the store's writes."""
+    return service_names(query_enabled=False)
+
+
 def _optional_module(name: str) -> Any | None:
     """The module, or None when it (not one of its own imports) does not exist."""
     try:
@@ -156,6 +161,7 @@ class TelemetryApp:
             settings.max_batch_rows,
             settings.max_buffer_rows,
             settings.flush_interval_ms / 1000,
+            on_store_state=self._store_state_changed,
         )
         self.writer.start()
         drift = load_drift_rpc(store, settings) if settings.query_enabled else None
@@ -173,6 +179,22 @@ class TelemetryApp:
             settings.redacted_clickhouse_url(),
         )
         return self.port
+
+    async def _store_state_changed(self, ok: bool) -> None:
+        """Failing inserts make the OTLP services (and the server as a whole) NOT_SERVING, so
+        load balancers and senders' health checks move away until a write succeeds again;
+        the query service keeps its status (reads may still work)."""
+        if self.health is None:
+            return
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if ok
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        if not ok:
+            logger.warning("store writes failing: health NOT_SERVING until a write succeeds")
+        for name in ["", *otlp_service_names()]:
+            await self.health.set(name, status)
 
     async def stop(self, grace_s: float = DRAIN_GRACE_S) -> None:
         """Graceful drain: NOT_SERVING, stop accepting, finish in-flight exports, flush, close."""

@@ -1,4 +1,5 @@
-"""Pure mapping of OTLP logs and gen_ai.* metrics to otel_logs and genai_metrics rows."""
+"""Pure mapping of OTLP logs and of gen_ai.* / llm_council.* metrics to otel_logs and
+genai_metrics rows."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ GENAI_METRICS_COLUMNS: tuple[str, ...] = (
     "ExplicitBounds",
 )
 
-STORED_METRIC_PREFIX = "gen_ai."
+# GenAI semantic-convention metrics, and the council's own (e.g. the router's
+# llm_council.router.spans.undelivered / .exported span delivery counts).
+STORED_METRIC_PREFIXES: tuple[str, ...] = ("gen_ai.", "llm_council.")
 
 
 def log_rows(request: ExportLogsServiceRequest) -> list[tuple[object, ...]]:
@@ -126,8 +129,8 @@ def _metric_rows(
 
 
 def metric_rows(request: ExportMetricsServiceRequest) -> tuple[list[tuple[object, ...]], int]:
-    """genai_metrics rows for metrics named gen_ai.*, and the count of other data points
-    (accepted and dropped: this store keeps only GenAI metrics)."""
+    """genai_metrics rows for metrics named with a STORED_METRIC_PREFIXES prefix, and the count
+    of other metrics (accepted and dropped: this store keeps only GenAI and council metrics)."""
     rows: list[tuple[object, ...]] = []
     ignored = 0
     for resource_metrics in request.resource_metrics:
@@ -135,7 +138,7 @@ def metric_rows(request: ExportMetricsServiceRequest) -> tuple[list[tuple[object
         service_name = resource_map.get("service.name", "")
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
-                if metric.name.startswith(STORED_METRIC_PREFIX):
+                if metric.name.startswith(STORED_METRIC_PREFIXES):
                     rows.extend(_metric_rows(metric, service_name, resource_map))
                 else:
                     ignored += 1

@@ -146,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     environ = _environ(args)
     addr = args.addr or environ.get("TELEMETRY_LISTEN_ADDR", "").strip() or DEFAULT_ADDR
-    token = environ.get("TELEMETRY_QUERY_TOKEN", "").strip()
+    token = (
+        environ.get("TELEMETRY_QUERY_TOKEN", "") or environ.get("TELEMETRY_AUTH_TOKEN", "")
+    ).strip()
     try:
         report = fetch_report(addr, message, args.timeout, token)
     except grpc.RpcError as exc:

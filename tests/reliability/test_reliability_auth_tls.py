@@ -146,16 +146,6 @@ def test_disabled_query_service_is_unimplemented_while_otlp_still_works(
     assert not export.HasField("partial_success")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "fail-open: with TELEMETRY_AUTH_TOKEN set and TELEMETRY_QUERY_TOKEN unset, "
-        "QueryService checks only query_token (empty = no check), so anyone who can reach "
-        "the port reads every stored row without a token; it should fall back to the auth "
-        "token (or refuse to start)"
-    ),
-)
 def test_query_service_is_not_open_when_only_the_otlp_token_is_set(
     group: ProcessGroup, tls_files: TlsFiles
 ) -> None:

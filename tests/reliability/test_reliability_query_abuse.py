@@ -118,19 +118,6 @@ def test_endless_aggregation_stops_at_the_time_limit(channel: grpc.Channel) -> N
     assert time.monotonic() - started < 10.0
 
 
-BYPASS = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "query_guard.blank_opaque() blanks quoted identifiers before the table-function and "
-        'SETTINGS checks, so `"file"(...)`, `` `file`(...) `` and `SETTINGS '
-        '"max_execution_time"=0` reach the engine (readonly=2 allows both): arbitrary local '
-        "files are readable (/etc/passwd) and the server's time/row limits can be lifted"
-    ),
-)
-
-
-@BYPASS
 @pytest.mark.parametrize(
     "sql",
     [
@@ -143,7 +130,6 @@ def test_quoted_file_table_function_is_refused(channel: grpc.Channel, sql: str) 
     assert refusal(channel, sql)[0] == DENIED
 
 
-@BYPASS
 def test_quoted_settings_override_cannot_lift_the_time_limit(channel: grpc.Channel) -> None:
     sql = 'SELECT sum(sleepEachRow(0.5)) FROM numbers(6) SETTINGS "max_execution_time" = 0'
     assert refusal(channel, sql, timeout_s=1)[0] in {DENIED, grpc.StatusCode.DEADLINE_EXCEEDED}
@@ -183,16 +169,6 @@ def _slow_query(target: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "ExecuteQuery and the batch writer's inserts share asyncio's default executor "
-        "(min(32, cpus + 4) = 6 threads on 2 cores), and queries on the one reader client run "
-        "one at a time: 6 slow queries hold every thread, the writer's insert cannot start, "
-        "and OTLP exports time out; any query caller can stop ingestion for up to 6 x 300 s"
-    ),
-)
 def test_slow_queries_do_not_starve_otlp_ingest(group: ProcessGroup) -> None:
     telemetry = group.telemetry(group.workdir / "starve-data")
     with ThreadPoolExecutor(max_workers=8) as pool:

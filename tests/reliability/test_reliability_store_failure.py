@@ -164,15 +164,6 @@ def test_unreachable_clickhouse_server_fails_fast_without_leaking_the_password(
     assert "pw-5e1f0c2a" not in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "`telemetry-service serve` with an unreachable CLICKHOUSE_URL dies with an uncaught "
-        "clickhouse_connect OperationalError traceback from Store.open instead of one line "
-        "naming CLICKHOUSE_URL (the CLI only catches SettingsError)"
-    ),
-)
 def test_unreachable_clickhouse_server_is_reported_in_one_line_naming_the_variable(
     tmp_path: Path,
 ) -> None:

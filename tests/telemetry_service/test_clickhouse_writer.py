@@ -126,3 +126,29 @@ async def test_write_after_stop_is_refused(store: Store) -> None:
     await writer.stop()
     with pytest.raises(StoreUnavailable):
         await writer.write(selection_parts(1))
+
+
+async def test_store_state_hook_hears_only_changes_before_the_exports(store: Store) -> None:
+    heard: list[tuple[bool, int]] = []
+    writer: BatchWriter
+
+    async def hook(ok: bool) -> None:
+        heard.append((ok, writer.stats.failed_flushes))
+
+    writer = BatchWriter(
+        store.insert_columns_sync, 10_000, 100_000, flush_interval_s=0.01, on_store_state=hook
+    )
+    writer.start()
+    await writer.write(selection_parts(1))
+    store.command_sync("DETACH TABLE seat_selections")
+    for index in (2, 3):
+        with pytest.raises(StoreUnavailable):
+            await writer.write(selection_parts(index))
+        assert writer.store_ok is False
+    store.command_sync("ATTACH TABLE seat_selections")
+    await writer.write(selection_parts(4))
+    await writer.write(selection_parts(5))
+    await writer.stop()
+
+    assert heard == [(False, 1), (True, 2)]
+    assert writer.store_ok is True

@@ -7,6 +7,7 @@ import asyncio
 import grpc
 import pytest
 from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import (
     metrics_service_pb2,
@@ -171,3 +172,87 @@ async def test_genai_metrics_are_stored_and_others_dropped(
     assert app.store is not None
     rows = app.store.query_sync("SELECT MetricName, MetricType, Count, Sum FROM genai_metrics").rows
     assert rows == [("gen_ai.client.token.usage", "histogram", 2, 150.0)]
+
+
+async def test_retried_export_leaves_one_raw_span_under_final(
+    app: TelemetryApp, channel: grpc.aio.Channel
+) -> None:
+    assert app.store is not None
+    stub = trace_service_pb2_grpc.TraceServiceStub(channel)
+    request = export_request([span(router_chat_attributes())])
+    # otel_traces is written, seat_selections is not: the sender retries the whole export.
+    await app.store.command("DETACH TABLE seat_selections")
+    with pytest.raises(grpc.aio.AioRpcError):
+        await stub.Export(request)
+    await app.store.command("ATTACH TABLE seat_selections")
+    await stub.Export(request)
+
+    assert count(app, "SELECT count() FROM otel_traces") == 2
+    assert count(app, "SELECT count() FROM otel_traces FINAL") == 1
+
+
+async def test_store_failure_makes_otlp_health_not_serving_until_a_write_succeeds(
+    app: TelemetryApp, channel: grpc.aio.Channel
+) -> None:
+    assert app.store is not None
+    health = health_pb2_grpc.HealthStub(channel)
+    trace_service = "opentelemetry.proto.collector.trace.v1.TraceService"
+    query_service = "llmcouncil.telemetry.v1.TelemetryQueryService"
+
+    async def status(service: str) -> int:
+        response = await health.Check(health_pb2.HealthCheckRequest(service=service))
+        return int(response.status)
+
+    stub = trace_service_pb2_grpc.TraceServiceStub(channel)
+    await app.store.command("DETACH TABLE seat_selections")
+    with pytest.raises(grpc.aio.AioRpcError):
+        await stub.Export(export_request([span(router_chat_attributes())]))
+    down = [await status(s) for s in ("", trace_service, query_service)]
+    await app.store.command("ATTACH TABLE seat_selections")
+    still_down = await status(trace_service)
+    await stub.Export(export_request([span(router_chat_attributes())]))
+    up = [await status(s) for s in ("", trace_service, query_service)]
+
+    serving = health_pb2.HealthCheckResponse.SERVING
+    not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+    assert down == [not_serving, not_serving, serving]
+    assert still_down == not_serving
+    assert up == [serving, serving, serving]
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        pytest.param("opentelemetry.proto.collector.trace.v1.TraceService", id="traces"),
+        pytest.param("opentelemetry.proto.collector.logs.v1.LogsService", id="logs"),
+        pytest.param("opentelemetry.proto.collector.metrics.v1.MetricsService", id="metrics"),
+    ],
+)
+async def test_undecodable_export_is_invalid_argument_and_the_service_keeps_serving(
+    app: TelemetryApp, channel: grpc.aio.Channel, service: str
+) -> None:
+    raw = channel.unary_unary(
+        f"/{service}/Export", request_serializer=None, response_deserializer=None
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw(b"\xff\xff\xff\xff not protobuf")
+    good = export_request([span(router_chat_attributes())])
+    await trace_service_pb2_grpc.TraceServiceStub(channel).Export(good)
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    (info,) = details_of(caught.value, error_details_pb2.ErrorInfo)
+    assert info.reason == "OTLP_UNDECODABLE"
+    assert count(app, "SELECT count() FROM seat_selections") == 1
+
+
+async def test_undecodable_export_without_the_token_is_unauthenticated(start_app) -> None:  # type: ignore[no-untyped-def]
+    app = await start_app(TELEMETRY_AUTH_TOKEN="s3cret")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+        raw = channel.unary_unary(
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            request_serializer=None,
+            response_deserializer=None,
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await raw(b"\xff\xff garbage")
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED

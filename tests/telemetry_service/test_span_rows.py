@@ -300,3 +300,15 @@ def test_any_attribute_values_give_a_row_or_a_reject_never_a_crash(
         row = as_dict(SEAT_SELECTIONS_COLUMNS, batch.selections[0])
         assert 0 <= int(str(row["input_tokens"])) < 2**32
         assert 0 <= int(str(row["attempts"])) < 2**16
+
+
+def test_span_without_events_or_links_has_empty_nested_columns() -> None:
+    batch = rows_from_request(export_request([span(router_chat_attributes())]))
+    row = as_dict(OTEL_TRACES_COLUMNS, batch.traces[0])
+    nested = [name for name in OTEL_TRACES_COLUMNS if name.startswith(("Events.", "Links."))]
+    assert {name: row[name] for name in nested} == {name: [] for name in nested}
+    span_attributes = row["SpanAttributes"]
+    assert isinstance(span_attributes, dict)
+    assert span_attributes["llm_council.pool.models"] == (
+        '["openai/gpt-5","anthropic/claude-sonnet-4.5"]'
+    )

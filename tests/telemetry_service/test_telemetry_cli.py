@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+from pathlib import Path
 
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
 from telemetry_service.query_cli import format_jsonl, format_table
 from telemetry_service.server import TelemetryApp
+from tests.telemetry_service.conftest import StartApp
 from tests.telemetry_service.otlp_builders import (
     export_request,
     router_chat_attributes,
     span,
     unique_span_id,
 )
+from tests.telemetry_service.tls_certs import self_signed_cert
 
 
-async def run_cli(*args: str) -> tuple[int, str, str]:
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -27,6 +31,7 @@ async def run_cli(*args: str) -> tuple[int, str, str]:
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
@@ -106,3 +111,41 @@ def test_jsonl_format_is_one_object_per_row() -> None:
         '{"a": 1, "b": "x"}',
         '{"a": null, "b": [2]}',
     ]
+
+
+async def test_query_reaches_a_tls_server_with_the_ca_file(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    app = await start_app(TELEMETRY_TLS_CERT_FILE=str(cert), TELEMETRY_TLS_KEY_FILE=str(key))
+    credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+    async with grpc.aio.secure_channel(f"127.0.0.1:{app.port}", credentials) as secure:
+        await seed(secure)
+    addr = f"127.0.0.1:{app.port}"
+
+    code, out, err = await run_cli("query", "--addr", addr, "--tls", "--ca-file", str(cert), SQL)
+    plain_code, _, _ = await run_cli("query", "--addr", addr, "--timeout", "2", SQL)
+
+    assert code == 0, err
+    assert out.splitlines()[2].split() == ["balanced", "anthropic/claude-sonnet-4.5", "1"]
+    assert plain_code == 1
+
+
+async def test_query_with_unreadable_ca_file_names_the_flag(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    code, _, err = await run_cli("query", "--ca-file", str(missing), "SELECT 1")
+    assert code == 2
+    assert f"--ca-file {missing}" in err
+
+
+async def test_query_cli_sends_the_otlp_token_when_no_query_token_is_set(start_app) -> None:  # type: ignore[no-untyped-def]
+    app = await start_app(TELEMETRY_AUTH_TOKEN="otlp-token")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_")}
+    argv = ("query", "--addr", f"127.0.0.1:{app.port}", "SELECT 1 AS one")
+
+    refused = await run_cli(*argv, env=base)
+    answered = await run_cli(*argv, env={**base, "TELEMETRY_AUTH_TOKEN": "otlp-token"})
+
+    assert refused[0] == 1 and "UNAUTHENTICATED" in refused[2]
+    assert answered[0] == 0, answered[2]
+    assert answered[1].splitlines()[0].split() == ["one"]

@@ -1,6 +1,8 @@
 -- Raw spans in the OTel Collector clickhouseexporter layout, so Grafana's ClickHouse plugin
 -- (trace view) works on it. Every accepted span lands here. Timestamp and Duration are in ns.
--- Plain MergeTree as in the collector: a retried export may store a raw span twice.
+-- ReplacingMergeTree keyed on the collector's sort key plus (TraceId, SpanId), where the
+-- collector uses a plain MergeTree: a retried export stores a raw span twice until a merge,
+-- and `FINAL` reads it once. Same columns, so Grafana's trace view works unchanged.
 -- shard_key: cityHash64(TraceId)
 CREATE TABLE IF NOT EXISTS otel_traces (
     Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
@@ -35,8 +37,8 @@ CREATE TABLE IF NOT EXISTS otel_traces (
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1
-) ENGINE = MergeTree
+) ENGINE = ReplacingMergeTree
 PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), TraceId, SpanId)
 TTL toDateTime(Timestamp) + toIntervalDay(${RAW_TTL_DAYS})
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1
