@@ -15,7 +15,8 @@ from pathlib import Path
 
 from telemetry_service.drift import analysis, queries
 from telemetry_service.drift.filters import resolve_filter
-from tests.drift.conftest import open_migrated_store
+from tests.drift.conftest import DRIFT_TTL_DAYS
+from tests.store_support import open_migrated_store
 
 DAY = 86_400
 DAYS = 60
@@ -55,7 +56,9 @@ async def timed(label: str, coro: object) -> object:
 
 
 async def main(rows: int, path: Path) -> None:
-    store = open_migrated_store(path)
+    store = open_migrated_store(
+        path, raw_ttl_days=DRIFT_TTL_DAYS, selections_ttl_days=DRIFT_TTL_DAYS
+    )
     try:
         now = time.time()
         start = (int(now) // DAY - DAYS) * DAY

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from telemetry_service.cli import main
-from telemetry_service.config import load_settings
 from telemetry_service.server import TelemetryApp
-from tests.drift.conftest import stop_app
+from tests.drift.conftest import running_app
 from tests.drift.drift_rows import DAY, insert_selections, sample_counts
 
 
@@ -133,19 +132,8 @@ async def guarded_app(
 ) -> AsyncIterator[TelemetryApp]:
     """The service with a query token (TELEMETRY_QUERY_TOKEN) required."""
     monkeypatch.setenv("TELEMETRY_CATALOG_INTERVAL_S", "0")
-    settings = load_settings(
-        {
-            "TELEMETRY_LISTEN_ADDR": "127.0.0.1:0",
-            "CLICKHOUSE_URL": f"chdb://{tmp_path / 'clickhouse'}",
-            "TELEMETRY_QUERY_TOKEN": "drift-token",
-        }
-    )
-    app = TelemetryApp(settings)
-    await app.start()
-    try:
+    async with running_app(tmp_path, TELEMETRY_QUERY_TOKEN="drift-token") as app:
         yield app
-    finally:
-        await stop_app(app)
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,15 @@ from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2
-from google.rpc import error_details_pb2, status_pb2
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.telemetry.v1 import telemetry_service_pb2 as tpb
 from llmcouncil.telemetry.v1 import telemetry_service_pb2_grpc as tpb_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from telemetry_service.query_cli import decode_rows
+from tests.router_service.router_helpers import Details, decode_error
+from tests.telemetry_service.otlp_builders import key_values
 
 PARETO = "openrouter/pareto-code"
 NAMED_MODEL = "anthropic/claude-opus-4.7"
@@ -32,14 +32,9 @@ def seat_request(
 
 
 @dataclasses.dataclass
-class ErrorDetails:
-    """The google.rpc details of a failed call."""
+class ErrorDetails(Details):
+    """The google.rpc details of a failed call, with its whole trailing metadata as bytes."""
 
-    code: grpc.StatusCode
-    message: str
-    error_info: error_details_pb2.ErrorInfo | None
-    retry_info: error_details_pb2.RetryInfo | None
-    bad_request: error_details_pb2.BadRequest | None
     raw_trailers: bytes
 
     @property
@@ -50,42 +45,23 @@ class ErrorDetails:
     def metadata(self) -> dict[str, str]:
         return dict(self.error_info.metadata) if self.error_info is not None else {}
 
-    @property
-    def retry_delay_s(self) -> float | None:
-        if self.retry_info is None:
-            return None
-        return self.retry_info.retry_delay.ToNanoseconds() / 1e9
-
 
 def error_details(error: grpc.RpcError) -> ErrorDetails:
     """Decode the grpc-status-details-bin trailer of a failed call (sync or aio)."""
     call: Any = error
     trailers = list(call.trailing_metadata() or ())
-    raw = next((v for k, v in trailers if k == "grpc-status-details-bin"), None)
-    info = retry = bad = None
-    message = call.details() or ""
-    if raw is not None:
-        status = status_pb2.Status.FromString(raw)
-        message = status.message
-        for detail in status.details:
-            for kind in (
-                error_details_pb2.ErrorInfo,
-                error_details_pb2.RetryInfo,
-                error_details_pb2.BadRequest,
-            ):
-                if detail.Is(kind.DESCRIPTOR):
-                    unpacked = kind()
-                    detail.Unpack(unpacked)
-                    if isinstance(unpacked, error_details_pb2.ErrorInfo):
-                        info = unpacked
-                    elif isinstance(unpacked, error_details_pb2.RetryInfo):
-                        retry = unpacked
-                    else:
-                        bad = unpacked
     flat = b"".join(
         (k.encode() + (v if isinstance(v, bytes) else str(v).encode())) for k, v in trailers
     )
-    return ErrorDetails(call.code(), message, info, retry, bad, flat)
+    decoded = decode_error(call)
+    return ErrorDetails(
+        decoded.code,
+        decoded.message,
+        decoded.error_info,
+        decoded.retry_info,
+        decoded.bad_request,
+        raw_trailers=flat,
+    )
 
 
 def query_rows(
@@ -115,24 +91,6 @@ def scalar(channel: grpc.Channel, sql: str, **kwargs: Any) -> Any:
 
 
 # --- OTLP -------------------------------------------------------------------------------
-
-
-def any_value(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, bytes):
-        return AnyValue(bytes_value=value)
-    if isinstance(value, list | tuple):
-        return AnyValue(array_value=ArrayValue(values=[any_value(v) for v in value]))
-    return AnyValue(string_value=str(value))
-
-
-def key_values(attributes: Mapping[str, Any]) -> list[KeyValue]:
-    return [KeyValue(key=k, value=any_value(v)) for k, v in attributes.items()]
 
 
 def selection_attributes(index: int, **overrides: Any) -> dict[str, Any]:

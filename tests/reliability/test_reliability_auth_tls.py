@@ -16,8 +16,15 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-from reliability_procs import ProcessGroup, ServiceProcess, SimControl, TlsFiles
-from reliability_rpc import error_details, export_request, query_rows, seat_request, selection_span
+
+from tests.reliability.reliability_procs import ProcessGroup, ServiceProcess, SimControl, TlsFiles
+from tests.reliability.reliability_rpc import (
+    error_details,
+    export_request,
+    query_rows,
+    seat_request,
+    selection_span,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

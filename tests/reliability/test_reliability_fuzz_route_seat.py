@@ -20,8 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import ProcessGroup, ServiceProcess, SimControl
-from reliability_rpc import NAMED_MODEL, PARETO, error_details, identity, seat_request
+
+from tests.reliability.reliability_procs import ProcessGroup, ServiceProcess, SimControl
+from tests.reliability.reliability_rpc import (
+    NAMED_MODEL,
+    PARETO,
+    error_details,
+    identity,
+    seat_request,
+)
 
 pytestmark = pytest.mark.e2e
 

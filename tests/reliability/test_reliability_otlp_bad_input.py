@@ -11,8 +11,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from reliability_procs import ProcessGroup, ServiceProcess
-from reliability_rpc import (
+
+from tests.reliability.reliability_procs import ProcessGroup, ServiceProcess
+from tests.reliability.reliability_rpc import (
     NAMED_MODEL,
     TRACE_EXPORT,
     error_details,

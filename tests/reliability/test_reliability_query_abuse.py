@@ -12,8 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-from reliability_procs import BIN, ProcessGroup, ServiceProcess, base_env
-from reliability_rpc import error_details, export_request, query_rows, selection_span
+
+from tests.reliability.reliability_procs import BIN, ProcessGroup, ServiceProcess, base_env
+from tests.reliability.reliability_rpc import (
+    error_details,
+    export_request,
+    query_rows,
+    selection_span,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import ProcessGroup, ServiceProcess, SimControl, wait_until
-from reliability_rpc import ErrorDetails, error_details, query_rows, seat_request
+
+from tests.reliability.reliability_procs import ProcessGroup, ServiceProcess, SimControl, wait_until
+from tests.reliability.reliability_rpc import ErrorDetails, error_details, query_rows, seat_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

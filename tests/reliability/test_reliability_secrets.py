@@ -15,8 +15,9 @@ import grpc
 import pytest
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import API_KEY, ProcessGroup, SimControl, record_figures
-from reliability_rpc import error_details, query_rows, seat_request
+
+from tests.reliability.reliability_procs import API_KEY, ProcessGroup, SimControl, record_figures
+from tests.reliability.reliability_rpc import error_details, query_rows, seat_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

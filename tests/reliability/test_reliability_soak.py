@@ -18,8 +18,9 @@ import grpc
 import pytest
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import ProcessGroup, SimControl, record_figures
-from reliability_rpc import NAMED_MODEL, PARETO, query_rows, seat_request
+
+from tests.reliability.reliability_procs import ProcessGroup, SimControl, record_figures
+from tests.reliability.reliability_rpc import NAMED_MODEL, PARETO, query_rows, seat_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

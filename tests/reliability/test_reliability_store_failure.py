@@ -17,12 +17,23 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind
-from reliability_procs import BIN, ProcessGroup, base_env, free_port, record_figures
-from reliability_rpc import error_details, export_request, query_rows, selection_attributes
-from reliability_rpc import selection_span as build_span
 
 from telemetry_service.config import load_settings
 from telemetry_service.server import TelemetryApp
+from tests.reliability.reliability_procs import (
+    BIN,
+    ProcessGroup,
+    base_env,
+    free_port,
+    record_figures,
+)
+from tests.reliability.reliability_rpc import (
+    error_details,
+    export_request,
+    query_rows,
+    selection_attributes,
+)
+from tests.reliability.reliability_rpc import selection_span as build_span
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -44,7 +55,7 @@ async def _export_until_acknowledged(
             assert details.code == grpc.StatusCode.UNAVAILABLE, details
             assert details.reason == "WRITE_BUFFER_FULL", details
             refusals.append(details.retry_info)
-            await asyncio.sleep(details.retry_delay_s or 0.2)
+            await asyncio.sleep(details.retry_delay_s if details.retry_info is not None else 0.2)
     raise AssertionError("never acknowledged")
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-from reliability_procs import ProcessGroup, ServiceProcess, record_figures
-from reliability_rpc import export_request, query_rows, selection_span, span_id_of
+
+from tests.reliability.reliability_procs import ProcessGroup, ServiceProcess, record_figures
+from tests.reliability.reliability_rpc import export_request, query_rows, selection_span, span_id_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

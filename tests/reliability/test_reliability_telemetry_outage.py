@@ -18,13 +18,19 @@ from pathlib import Path
 import grpc
 import pytest
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import API_KEY, ProcessGroup, SimControl, free_port, record_figures
-from reliability_rpc import query_rows, seat_request
 
 from openrouter_sim import SimServer
 from router_service.config import Secret, Settings
 from router_service.server import RouterServer, create_server
 from router_service.tracing import DeliveryCounts
+from tests.reliability.reliability_procs import (
+    API_KEY,
+    ProcessGroup,
+    SimControl,
+    free_port,
+    record_figures,
+)
+from tests.reliability.reliability_rpc import query_rows, seat_request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

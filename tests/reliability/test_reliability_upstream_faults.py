@@ -18,7 +18,8 @@ import grpc
 import pytest
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
-from reliability_procs import (
+
+from tests.reliability.reliability_procs import (
     ProcessGroup,
     ServiceProcess,
     SimControl,
@@ -26,7 +27,7 @@ from reliability_procs import (
     record_figures,
     wait_until,
 )
-from reliability_rpc import ErrorDetails, error_details, seat_request
+from tests.reliability.reliability_rpc import ErrorDetails, error_details, seat_request
 
 pytestmark = pytest.mark.e2e
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import grpc
-import pytest
 from google.rpc import error_details_pb2, status_pb2
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from llmcouncil.router.v1 import router_service_pb2_grpc as pb_grpc
@@ -112,35 +108,3 @@ class RouterHarness:
 
 # `await start_router(**settings_changes)` -> a started RouterHarness.
 StartRouter = Callable[..., Awaitable[RouterHarness]]
-
-
-def make_self_signed_cert(directory: Path) -> tuple[bytes, bytes]:
-    """A throwaway certificate for 127.0.0.1 (openssl CLI; skipped when it is missing)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert.read_bytes(), key.read_bytes()

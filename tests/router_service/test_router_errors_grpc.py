@@ -19,6 +19,7 @@ from openrouter_sim import Fault, SimServer
 from router_service.errors import ERROR_DOMAIN
 from tests.router_service.router_helpers import (
     API_KEY,
+    Details,
     RouterHarness,
     StartRouter,
     chat_requests,
@@ -39,6 +40,16 @@ async def wait_for_upstream_requests(sim: SimServer, count: int) -> None:
     raise AssertionError(f"the simulator saw {len(chat_requests(sim))} requests, wanted {count}")
 
 
+async def route_seat_against_http_error(
+    router: RouterHarness, sim: SimServer, status: int
+) -> Details:
+    """RouteSeat while every upstream call answers `status`; the decoded gRPC error."""
+    sim.inject(Fault(kind="http_error", status=status, count=-1))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await router.stub.RouteSeat(seat_request(), timeout=TIMEOUT_S)
+    return decode_error(caught.value)
+
+
 @pytest.mark.parametrize(
     ("status", "code", "reason"),
     [
@@ -55,10 +66,7 @@ async def wait_for_upstream_requests(sim: SimServer, count: int) -> None:
 async def test_non_retryable_status_maps_and_calls_upstream_once(
     router: RouterHarness, sim: SimServer, status: int, code: grpc.StatusCode, reason: str
 ) -> None:
-    sim.inject(Fault(kind="http_error", status=status, count=-1))
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await router.stub.RouteSeat(seat_request(), timeout=TIMEOUT_S)
-    details = decode_error(caught.value)
+    details = await route_seat_against_http_error(router, sim, status)
     assert details.code == code
     assert details.error_info is not None
     assert details.error_info.reason == reason
@@ -81,10 +89,7 @@ async def test_non_retryable_status_maps_and_calls_upstream_once(
 async def test_retryable_status_is_tried_max_attempts_times(
     router: RouterHarness, sim: SimServer, status: int, code: grpc.StatusCode, reason: str
 ) -> None:
-    sim.inject(Fault(kind="http_error", status=status, count=-1))
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await router.stub.RouteSeat(seat_request(), timeout=TIMEOUT_S)
-    details = decode_error(caught.value)
+    details = await route_seat_against_http_error(router, sim, status)
     assert (details.code, details.error_info.reason) == (code, reason)  # type: ignore[union-attr]
     assert details.error_info.metadata["attempts"] == "3"  # type: ignore[union-attr]
     assert len(chat_requests(sim)) == 3

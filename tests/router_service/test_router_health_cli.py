@@ -18,9 +18,9 @@ from router_service.health_check import probe_target
 from router_service.server import SERVICE_NAME, create_server
 from tests.router_service.router_helpers import (
     RouterHarness,
-    make_self_signed_cert,
     make_settings,
 )
+from tests.tls_support import self_signed_cert_pem
 
 ROUTER_BIN = str(Path(sys.executable).parent / "router-service")
 
@@ -124,7 +124,7 @@ async def test_tls_server_is_checked_with_its_ca(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    cert, key = make_self_signed_cert(tmp_path)
+    cert, key = self_signed_cert_pem(tmp_path)
     settings = make_settings(sim.base_url, tls_cert=cert, tls_key=key)
     server, port = await create_server(settings, tracer_provider=tracer_provider)
     await server.start()

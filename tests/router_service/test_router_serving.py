@@ -17,9 +17,9 @@ from tests.router_service.router_helpers import (
     StartRouter,
     chat_requests,
     decode_error,
-    make_self_signed_cert,
     seat_request,
 )
+from tests.tls_support import self_signed_cert_pem
 
 TIMEOUT_S = 15.0
 
@@ -120,7 +120,7 @@ async def test_tls_listener_serves_a_tls_client(
     from router_service.server import create_server
     from tests.router_service.router_helpers import make_settings
 
-    cert, key = make_self_signed_cert(tmp_path)
+    cert, key = self_signed_cert_pem(tmp_path)
     settings = make_settings(sim.base_url, tls_cert=cert, tls_key=key)
     server, port = await create_server(settings, tracer_provider=tracer_provider)
     await server.start()

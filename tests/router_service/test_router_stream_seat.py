@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from openrouter_sim import Fault, SimServer
 from tests.router_service.router_helpers import (
     PARETO,
+    Details,
     RouterHarness,
     chat_requests,
     chat_spans,
@@ -22,6 +23,16 @@ TIMEOUT_S = 15.0
 
 def stream_request(**fields: object) -> pb.StreamSeatRequest:
     return pb.StreamSeatRequest(seat=seat_request(**fields))  # type: ignore[arg-type]
+
+
+async def stream_until_error(router: RouterHarness) -> Details:
+    """StreamSeat that must fail after relaying only deltas; the decoded gRPC error."""
+    received: list[pb.StreamSeatResponse] = []
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for message in router.stub.StreamSeat(stream_request(), timeout=TIMEOUT_S):
+            received.append(message)
+    assert received and all(m.WhichOneof("event") == "delta" for m in received)
+    return decode_error(caught.value)
 
 
 async def test_stream_relays_deltas_then_one_summary(
@@ -61,12 +72,7 @@ async def test_mid_stream_error_is_unavailable_after_the_deltas(
     router: RouterHarness, sim: SimServer, span_exporter: InMemorySpanExporter
 ) -> None:
     sim.inject(Fault(kind="stream_error", message="provider fell over"))
-    received: list[pb.StreamSeatResponse] = []
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        async for message in router.stub.StreamSeat(stream_request(), timeout=TIMEOUT_S):
-            received.append(message)
-    assert received and all(m.WhichOneof("event") == "delta" for m in received)
-    details = decode_error(caught.value)
+    details = await stream_until_error(router)
     assert details.code == grpc.StatusCode.UNAVAILABLE
     assert details.error_info.reason == "UPSTREAM_STREAM_ERROR"  # type: ignore[union-attr]
     assert "provider fell over" in details.message
@@ -77,12 +83,7 @@ async def test_mid_stream_error_is_unavailable_after_the_deltas(
 
 async def test_stream_cut_before_done_is_unavailable(router: RouterHarness, sim: SimServer) -> None:
     sim.inject(Fault(kind="sse_cut"))
-    received: list[pb.StreamSeatResponse] = []
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        async for message in router.stub.StreamSeat(stream_request(), timeout=TIMEOUT_S):
-            received.append(message)
-    assert received and all(m.WhichOneof("event") == "delta" for m in received)
-    details = decode_error(caught.value)
+    details = await stream_until_error(router)
     assert details.code == grpc.StatusCode.UNAVAILABLE
     assert details.error_info.reason == "UPSTREAM_STREAM_ERROR"  # type: ignore[union-attr]
     assert details.error_info.metadata["cause"] == "cut"  # type: ignore[union-attr]

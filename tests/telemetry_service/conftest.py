@@ -8,10 +8,10 @@ from pathlib import Path
 import grpc
 import pytest
 
-from telemetry_service import migrate
 from telemetry_service.config import load_settings
 from telemetry_service.server import TelemetryApp
 from telemetry_service.store import Store
+from tests.store_support import migrated_store
 
 StartApp = Callable[..., Awaitable[TelemetryApp]]
 
@@ -22,20 +22,13 @@ def _no_catalog_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEMETRY_CATALOG_INTERVAL_S", "0")
 
 
-def open_migrated_store(path: Path) -> Store:
-    store = Store.open(f"chdb://{path}")
-    steps = migrate.plan(migrate.load_migrations(), migrate.ttl_params(30, 400))
-    migrate.apply_migrations(store.command_sync, lambda sql: store.query_sync(sql).rows, steps)
-    return store
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_migrated_store(tmp_path / "clickhouse")
-    try:
+    # The service's default TTLs (days): raw spans 30, seat selections 400.
+    with migrated_store(
+        tmp_path / "clickhouse", raw_ttl_days=30, selections_ttl_days=400
+    ) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

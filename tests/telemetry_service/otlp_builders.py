@@ -25,6 +25,8 @@ def any_value(value: Any) -> AnyValue:
         return AnyValue(int_value=value)
     if isinstance(value, float):
         return AnyValue(double_value=value)
+    if isinstance(value, bytes):
+        return AnyValue(bytes_value=value)
     if isinstance(value, list | tuple):
         return AnyValue(array_value=ArrayValue(values=[any_value(v) for v in value]))
     return AnyValue(string_value=str(value))

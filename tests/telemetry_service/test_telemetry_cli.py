@@ -20,7 +20,7 @@ from tests.telemetry_service.otlp_builders import (
     span,
     unique_span_id,
 )
-from tests.telemetry_service.tls_certs import self_signed_cert
+from tests.tls_support import self_signed_cert
 
 
 async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
