@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import duration_pb2, json_format, struct_pb2
+from google.protobuf import duration_pb2, json_format
 from llmcouncil.router.v1 import router_service_pb2 as pb
 
 from router_service.errors import UpstreamBadResponseError, UpstreamHTTPError, UpstreamStreamError
@@ -255,10 +255,13 @@ def routing_metadata(raw: Mapping[str, Any]) -> pb.RoutingMetadata:
                     model=_text(item.get("model")),
                     selected=bool(item.get("selected", False)),
                 )
-    # A JSON round trip turns anything odd into strings, so ParseDict always accepts it.
-    raw_struct = struct_pb2.Struct()
-    json_format.ParseDict(json.loads(json.dumps(raw, default=str)), raw_struct)
-    out.raw.CopyFrom(raw_struct)
+    try:
+        # Parsed JSON holds only types Struct takes; update() is ~3x cheaper than ParseDict.
+        out.raw.update(raw)
+    except (TypeError, ValueError):
+        # Anything odd: a JSON round trip turns it into strings, which ParseDict accepts.
+        out.raw.Clear()
+        json_format.ParseDict(json.loads(json.dumps(raw, default=str)), out.raw)
     return out
 
 
