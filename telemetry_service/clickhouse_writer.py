@@ -118,11 +118,15 @@ class BatchWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="clickhouse-writer")
 
-    async def write(self, parts: list[TableRows]) -> None:
-        """Queue the rows and wait until they are written; raises BufferFull/StoreUnavailable."""
+    async def write(self, parts: list[TableRows], rows: int | None = None) -> None:
+        """Queue the rows and wait until they are written; raises BufferFull/StoreUnavailable.
+
+        `rows` overrides the count the batch and buffer limits see (raw exports carry one
+        row per request but stand for their spans' rows)."""
         if self._closing or self._task is None:
             raise StoreUnavailable("the writer is not running")
-        rows = sum(len(part.rows) for part in parts)
+        if rows is None:
+            rows = sum(len(part.rows) for part in parts)
         if rows == 0:
             return
         # An export larger than the whole buffer is still taken when the buffer is empty,

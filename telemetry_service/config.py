@@ -47,6 +47,9 @@ class Settings:
     # ExecuteQuery calls running at once; more are refused RESOURCE_EXHAUSTED + RetryInfo.
     query_max_concurrent: int = 2
     retry_after_s: float = 1.0
+    # python: spans mapped to rows in Python; native: mapped by the embedded engine from the
+    # raw request bytes (telemetry_service.native_ingest).
+    ingest_mode: str = "python"
 
     @property
     def is_embedded(self) -> bool:
@@ -173,10 +176,12 @@ def load_settings(environ: Mapping[str, str], cwd: str | None = None) -> Setting
             "TELEMETRY_MAX_BUFFER_ROWS",
             f"must be >= TELEMETRY_MAX_BATCH_ROWS ({max_batch}), got {max_buffer}",
         )
+    clickhouse_url = _clickhouse_url(environ, workdir)
+    cluster = _cluster(environ)
     return Settings(
         listen_addr=_listen_addr(environ, "TELEMETRY_LISTEN_ADDR"),
-        clickhouse_url=_clickhouse_url(environ, workdir),
-        cluster=_cluster(environ),
+        clickhouse_url=clickhouse_url,
+        cluster=cluster,
         query_enabled=_bool(environ, "TELEMETRY_QUERY_ENABLED", True),
         query_token=environ.get("TELEMETRY_QUERY_TOKEN", "").strip(),
         auth_token=environ.get("TELEMETRY_AUTH_TOKEN", "").strip(),
@@ -189,4 +194,16 @@ def load_settings(environ: Mapping[str, str], cwd: str | None = None) -> Setting
         raw_ttl_days=_int(environ, "TELEMETRY_RAW_TTL_DAYS", 30, 1, 36_500),
         selections_ttl_days=_int(environ, "TELEMETRY_SELECTIONS_TTL_DAYS", 400, 1, 36_500),
         query_max_concurrent=_int(environ, "TELEMETRY_QUERY_MAX_CONCURRENT", 2, 1, 64),
+        ingest_mode=_ingest_mode(environ, clickhouse_url, cluster),
     )
+
+
+def _ingest_mode(environ: Mapping[str, str], clickhouse_url: str, cluster: str) -> str:
+    mode = _choice(environ, "TELEMETRY_INGEST_MODE", "python", ("python", "native"))
+    # The engine reads each batch from a file on this machine, into local tables.
+    if mode == "native" and (not clickhouse_url.startswith("chdb://") or cluster):
+        raise SettingsError(
+            "TELEMETRY_INGEST_MODE",
+            "native needs the embedded engine (CLICKHOUSE_URL chdb://...) and no TELEMETRY_CLUSTER",
+        )
+    return mode

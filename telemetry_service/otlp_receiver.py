@@ -24,14 +24,19 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 
 from telemetry_service.clickhouse_writer import BatchWriter, BufferFull, StoreUnavailable, TableRows
 from telemetry_service.errors import abort
-from telemetry_service.genai_rows import SEAT_REVIEWS_COLUMNS, SEAT_SELECTIONS_COLUMNS
+from telemetry_service.native_ingest import (
+    RAW_EXPORTS_COLUMNS,
+    RAW_EXPORTS_TABLE,
+    RawTraceExport,
+)
+from telemetry_service.native_ingest import span_parts as span_parts
 from telemetry_service.signal_rows import (
     GENAI_METRICS_COLUMNS,
     OTEL_LOGS_COLUMNS,
     log_rows,
     metric_rows,
 )
-from telemetry_service.span_rows import OTEL_TRACES_COLUMNS, SpanBatch, rows_from_request
+from telemetry_service.span_rows import SpanBatch, rows_from_request
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +57,6 @@ async def check_bearer(context: ServicerContext, token: str, reason: str) -> Non
     await abort(context, grpc.StatusCode.UNAUTHENTICATED, reason, "missing or wrong bearer token")
 
 
-def span_parts(batch: SpanBatch) -> list[TableRows]:
-    return [
-        TableRows("otel_traces", OTEL_TRACES_COLUMNS, batch.traces),
-        TableRows("seat_selections", SEAT_SELECTIONS_COLUMNS, batch.selections),
-        TableRows("seat_reviews", SEAT_REVIEWS_COLUMNS, batch.reviews),
-    ]
-
-
 class ExportGate:
     """Shared by the three services: auth, write, and the retryable error mapping."""
 
@@ -68,9 +65,11 @@ class ExportGate:
         self.auth_token = auth_token
         self.retry_after_s = retry_after_s
 
-    async def write(self, context: ServicerContext, parts: list[TableRows]) -> None:
+    async def write(
+        self, context: ServicerContext, parts: list[TableRows], rows: int | None = None
+    ) -> None:
         try:
-            await self.writer.write(parts)
+            await self.writer.write(parts, rows)
         except BufferFull as exc:
             await abort(
                 context,
@@ -95,16 +94,35 @@ class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
 
     async def Export(
         self,
-        request: trace_service_pb2.ExportTraceServiceRequest,
+        request: trace_service_pb2.ExportTraceServiceRequest | RawTraceExport,
         context: ServicerContext,
     ) -> trace_service_pb2.ExportTraceServiceResponse:
         await check_bearer(context, self._gate.auth_token, "OTLP_UNAUTHENTICATED")
+        if isinstance(request, RawTraceExport):
+            return await self._export_raw(request, context)
         spans = sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
         if spans > INLINE_MAPPING_MAX_SPANS:
             batch = await asyncio.to_thread(rows_from_request, request)
         else:
             batch = rows_from_request(request)
         await self._gate.write(context, span_parts(batch))
+        return self._response(batch, spans)
+
+    async def _export_raw(
+        self, export: RawTraceExport, context: ServicerContext
+    ) -> trace_service_pb2.ExportTraceServiceResponse:
+        """Native mode: the engine maps the bytes in the flush (native_ingest); a request it
+        cannot map exactly comes back with the Python mapping's batch and its rejects."""
+        message = export.message
+        spans = sum(len(s.spans) for r in message.resource_spans for s in r.scope_spans)
+        if spans:
+            part = TableRows(RAW_EXPORTS_TABLE, RAW_EXPORTS_COLUMNS, [(export,)])
+            # Each span makes about one otel_traces row: the batch/buffer limits count those.
+            await self._gate.write(context, [part], rows=spans)
+        return self._response(export.python_batch or SpanBatch(), spans)
+
+    @staticmethod
+    def _response(batch: SpanBatch, spans: int) -> trace_service_pb2.ExportTraceServiceResponse:
         response = trace_service_pb2.ExportTraceServiceResponse()
         if batch.rejected:
             logger.info("export rejected %d of %d spans", batch.rejected, spans)
@@ -156,6 +174,16 @@ UNDECODABLE = object()
 Export: TypeAlias = Callable[[Any, ServicerContext], Awaitable[Any]]
 
 
+def raw_trace_parser(data: bytes) -> object:
+    """Native mode's deserializer: the bytes as received (the engine decodes them) and the
+    parsed message (validates the body, counts spans, feeds the Python fallback)."""
+    try:
+        message = trace_service_pb2.ExportTraceServiceRequest.FromString(data)
+    except DecodeError:
+        return UNDECODABLE
+    return RawTraceExport(bytes(data), message)
+
+
 def tolerant_parser(message_cls: type[Message]) -> Callable[[bytes], object]:
     """A request deserializer that returns UNDECODABLE instead of raising."""
 
@@ -169,7 +197,10 @@ def tolerant_parser(message_cls: type[Message]) -> Callable[[bytes], object]:
 
 
 def export_handler(
-    gate: ExportGate, request_cls: type[Message], export: Export
+    gate: ExportGate,
+    request_cls: type[Message],
+    export: Export,
+    parser: Callable[[bytes], object] | None = None,
 ) -> grpc.RpcMethodHandler:
     async def handle(request: Any, context: ServicerContext) -> Any:
         if request is UNDECODABLE:
@@ -185,12 +216,14 @@ def export_handler(
 
     return grpc.unary_unary_rpc_method_handler(
         handle,
-        request_deserializer=tolerant_parser(request_cls),
+        request_deserializer=parser or tolerant_parser(request_cls),
         response_serializer=lambda message: message.SerializeToString(),
     )
 
 
-def add_receivers(server: grpc.aio.Server, gate: ExportGate) -> None:
+def add_receivers(server: grpc.aio.Server, gate: ExportGate, native: bool = False) -> None:
+    """Register the three OTLP services; `native` hands trace exports' raw bytes to the
+    writer (TELEMETRY_INGEST_MODE=native) instead of mapping them here."""
     receivers: list[tuple[str, type[Message], Export]] = [
         (
             "opentelemetry.proto.collector.trace.v1.TraceService",
@@ -209,7 +242,9 @@ def add_receivers(server: grpc.aio.Server, gate: ExportGate) -> None:
         ),
     ]
     for service, request_cls, export in receivers:
-        handler = export_handler(gate, request_cls, export)
+        is_trace = request_cls is trace_service_pb2.ExportTraceServiceRequest
+        parser = raw_trace_parser if native and is_trace else None
+        handler = export_handler(gate, request_cls, export, parser)
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(service, {"Export": handler}),)
         )

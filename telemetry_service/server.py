@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from telemetry_service import migrate
 from telemetry_service.clickhouse_writer import BatchWriter
 from telemetry_service.config import Settings, SettingsError
+from telemetry_service.native_ingest import NativeSpanWriter
 from telemetry_service.otlp_receiver import ExportGate, add_receivers
 from telemetry_service.query_service import DriftHandler, QueryService
 from telemetry_service.store import Store
@@ -97,7 +98,11 @@ def build_server(
             ("grpc.so_reuseport", 0),
         ],
     )
-    add_receivers(server, ExportGate(writer, settings.auth_token, settings.retry_after_s))
+    add_receivers(
+        server,
+        ExportGate(writer, settings.auth_token, settings.retry_after_s),
+        native=settings.ingest_mode == "native",
+    )
     if settings.query_enabled:
         telemetry_service_pb2_grpc.add_TelemetryQueryServiceServicer_to_server(
             QueryService(store, settings, drift), server
@@ -128,6 +133,7 @@ class TelemetryApp:
         self.settings = settings
         self.store: Store | None = None
         self.writer: BatchWriter | None = None
+        self.native: NativeSpanWriter | None = None
         self.server: grpc.aio.Server | None = None
         self.health: health.aio.HealthServicer | None = None
         self.port = 0
@@ -156,8 +162,13 @@ class TelemetryApp:
         )
         if applied:
             logger.info("applied migrations %s", applied)
+        insert_columns = store.insert_columns_sync
+        if settings.ingest_mode == "native":
+            self.native = NativeSpanWriter(store.command_sync, insert_columns)
+            await asyncio.to_thread(self.native.prepare)
+            insert_columns = self.native.insert_columns
         self.writer = BatchWriter(
-            store.insert_columns_sync,
+            insert_columns,
             settings.max_batch_rows,
             settings.max_buffer_rows,
             settings.flush_interval_ms / 1000,
@@ -173,10 +184,11 @@ class TelemetryApp:
             await self._poller.start()
         host = settings.listen_addr.rpartition(":")[0]
         logger.info(
-            "telemetry-service listening on %s:%d, store %s",
+            "telemetry-service listening on %s:%d, store %s, ingest %s",
             host,
             self.port,
             settings.redacted_clickhouse_url(),
+            settings.ingest_mode,
         )
         return self.port
 
@@ -207,6 +219,8 @@ class TelemetryApp:
             await self.server.stop(grace_s)
         if self.writer is not None:
             await self.writer.stop()
+        if self.native is not None:
+            await asyncio.to_thread(self.native.close)
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
         logger.info("stopped")
