@@ -25,6 +25,7 @@ from llmcouncil.telemetry.v1 import telemetry_service_pb2_grpc as pb_grpc
 from telemetry_service.drift.filters import TIERS, parse_duration, parse_time
 from telemetry_service.drift.plot import write_share_plot
 from telemetry_service.drift.render import render_report
+from telemetry_service.query_cli import CaFileError, open_channel
 
 _LOG = logging.getLogger(__name__)
 DEFAULT_ADDR = "127.0.0.1:4317"
@@ -65,6 +66,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="telemetry service HOST:PORT (default TELEMETRY_LISTEN_ADDR or 127.0.0.1:4317)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="RPC deadline, seconds")
+    parser.add_argument(
+        "--token", help="bearer token (default TELEMETRY_QUERY_TOKEN, else TELEMETRY_AUTH_TOKEN)"
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="connect with TLS (the server runs with a cert)"
+    )
+    parser.add_argument(
+        "--ca-file", help="PEM CA bundle that signed the server's cert (implies --tls)"
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -126,10 +136,16 @@ def _environ(args: argparse.Namespace) -> Mapping[str, str]:
 
 
 def fetch_report(
-    addr: str, message: pb.DriftFilter, timeout_s: float, token: str = ""
+    addr: str,
+    message: pb.DriftFilter,
+    timeout_s: float,
+    token: str = "",
+    *,
+    tls: bool = False,
+    ca_file: str | None = None,
 ) -> pb.DriftReport:
     metadata = (("authorization", f"Bearer {token}"),) if token else None
-    with grpc.insecure_channel(addr) as channel:
+    with open_channel(addr, tls, ca_file) as channel:
         stub = pb_grpc.TelemetryQueryServiceStub(channel)
         response = stub.GetDriftReport(
             pb.GetDriftReportRequest(filter=message), timeout=timeout_s, metadata=metadata
@@ -147,10 +163,22 @@ def run(args: argparse.Namespace) -> int:
     environ = _environ(args)
     addr = args.addr or environ.get("TELEMETRY_LISTEN_ADDR", "").strip() or DEFAULT_ADDR
     token = (
-        environ.get("TELEMETRY_QUERY_TOKEN", "") or environ.get("TELEMETRY_AUTH_TOKEN", "")
+        getattr(args, "token", None)
+        or environ.get("TELEMETRY_QUERY_TOKEN", "")
+        or environ.get("TELEMETRY_AUTH_TOKEN", "")
     ).strip()
     try:
-        report = fetch_report(addr, message, args.timeout, token)
+        report = fetch_report(
+            addr,
+            message,
+            args.timeout,
+            token,
+            tls=bool(getattr(args, "tls", False)),
+            ca_file=getattr(args, "ca_file", None),
+        )
+    except CaFileError as exc:
+        print(f"telemetry-service drift: {exc}", file=sys.stderr)
+        return 2
     except grpc.RpcError as exc:
         code = exc.code()
         print(f"telemetry-service drift: {_rpc_error_text(exc)}", file=sys.stderr)

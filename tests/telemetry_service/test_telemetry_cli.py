@@ -149,3 +149,22 @@ async def test_query_cli_sends_the_otlp_token_when_no_query_token_is_set(start_a
     assert refused[0] == 1 and "UNAUTHENTICATED" in refused[2]
     assert answered[0] == 0, answered[2]
     assert answered[1].splitlines()[0].split() == ["one"]
+
+
+async def test_drift_reaches_a_tls_server_with_the_ca_file(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    app = await start_app(TELEMETRY_TLS_CERT_FILE=str(cert), TELEMETRY_TLS_KEY_FILE=str(key))
+    addr = f"127.0.0.1:{app.port}"
+
+    code, out, err = await run_cli("drift", "--addr", addr, "--ca-file", str(cert))
+    plain_code, _, plain_err = await run_cli("drift", "--addr", addr, "--timeout", "2")
+    missing_code, _, missing_err = await run_cli(
+        "drift", "--addr", addr, "--ca-file", str(tmp_path / "nope.pem")
+    )
+
+    assert code == 0, err
+    assert out.startswith("Frontier drift")
+    assert plain_code == 1, plain_err
+    assert missing_code == 2 and "--ca-file" in missing_err
