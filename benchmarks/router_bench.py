@@ -47,6 +47,13 @@ def _direct_targets(ctx: RunContext, mock: mock_upstream.Mock, slow: bool) -> li
     ]
 
 
+def grpc_target(name: str, port: int, ctx: RunContext) -> h2load.Target:
+    """The RouteSeat gRPC call on the router at `port`, as an h2load target."""
+    return h2load.Target(
+        name, f"http://127.0.0.1:{port}{GRPC_PATH}", ctx.bodies["grpc_framed"], GRPC_HEADERS, False
+    )
+
+
 def _guarded(name: str, results: Result, step: Callable[[], None]) -> None:
     """Run one gateway's steps; a gateway that fails is recorded as failed, the run goes on."""
     try:
@@ -67,25 +74,23 @@ def _router_steps(
     extra_env: dict[str, str] | None = None,
 ) -> None:
     """Latency (fast mock) and throughput (20 ms mock) of one router configuration."""
-    if with_latency:
-        service, port = services.start_router(
+
+    def start(slow: bool) -> tuple[processes.Service, int]:
+        return services.start_router(
             ctx.root,
             ctx.work_dir,
             ctx.log_dir,
-            name=f"{name}-fast",
-            base_url=mock.base_url(slow=False),
+            name=f"{name}-{'slow' if slow else 'fast'}",
+            base_url=mock.base_url(slow=slow),
             workers=workers,
             otlp_endpoint=None,
             extra_env=extra_env,
         )
+
+    if with_latency:
+        service, port = start(slow=False)
         with processes.running(service):
-            target = h2load.Target(
-                name,
-                f"http://127.0.0.1:{port}{GRPC_PATH}",
-                ctx.bodies["grpc_framed"],
-                GRPC_HEADERS,
-                False,
-            )
+            target = grpc_target(name, port, ctx)
             results["checks"][f"{name}_fast_before"] = vars(
                 grpc_check.sample_route_seat(port, plan.sample_calls)
             )
@@ -115,24 +120,9 @@ def _router_steps(
             results["checks"][f"{name}_fast_after"] = vars(
                 grpc_check.sample_route_seat(port, plan.sample_calls)
             )
-    service, port = services.start_router(
-        ctx.root,
-        ctx.work_dir,
-        ctx.log_dir,
-        name=f"{name}-slow",
-        base_url=mock.base_url(slow=True),
-        workers=workers,
-        otlp_endpoint=None,
-        extra_env=extra_env,
-    )
+    service, port = start(slow=True)
     with processes.running(service):
-        target = h2load.Target(
-            name,
-            f"http://127.0.0.1:{port}{GRPC_PATH}",
-            ctx.bodies["grpc_framed"],
-            GRPC_HEADERS,
-            False,
-        )
+        target = grpc_target(name, port, ctx)
         served_before = mock.requests_served()
         with profiling.maybe_profile(
             ctx.tools_dir,
