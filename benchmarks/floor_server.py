@@ -8,7 +8,10 @@ worker does), answering a fixed RouteSeatResponse:
 * ``grpc_httpx``: plus one httpx.AsyncClient POST of the same JSON body to the mock and a
   json.loads of the answer: the least a router built on grpc.aio + httpx can spend;
 * ``grpc_aiohttp``: the same with aiohttp.ClientSession (needs aiohttp on PYTHONPATH: the
-  runner installs it beside the project, not into it), to size a switch of HTTP client.
+  runner installs it beside the project, not into it), to size a switch of HTTP client;
+* ``grpc_httpx_aiohttp``: httpx.AsyncClient over httpx-aiohttp's AiohttpTransport (httpx's
+  API, aiohttp's connection pool and HTTP/1.1 parser);
+* ``grpc_aiohttp_uvloop``: ``grpc_aiohttp`` on uvloop's event loop instead of asyncio's.
 
 Measured with the same h2load settings as the router, these rows split the router's added
 latency into the framework floor and the router's own work (docs/benchmarks.md).
@@ -30,7 +33,7 @@ from llmcouncil.router.v1 import router_service_pb2, router_service_pb2_grpc
 
 from benchmarks import payloads
 
-MODES = ("grpc", "grpc_httpx", "grpc_aiohttp")
+MODES = ("grpc", "grpc_httpx", "grpc_aiohttp", "grpc_httpx_aiohttp", "grpc_aiohttp_uvloop")
 
 
 Post = Callable[[str, bytes], Awaitable[bytes]]
@@ -66,7 +69,16 @@ async def http_post(mode: str) -> AsyncIterator[Post | None]:
                 return (await client.post(url, content=body, headers=HEADERS)).content
 
             yield post_httpx
-    elif mode == "grpc_aiohttp":
+    elif mode == "grpc_httpx_aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        async with httpx.AsyncClient(timeout=30, transport=AiohttpTransport()) as client:
+
+            async def post_httpx_aiohttp(url: str, body: bytes) -> bytes:
+                return (await client.post(url, content=body, headers=HEADERS)).content
+
+            yield post_httpx_aiohttp
+    elif mode in ("grpc_aiohttp", "grpc_aiohttp_uvloop"):
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
@@ -102,7 +114,12 @@ def main() -> int:
     p.add_argument("--upstream", required=True, help="OpenRouter-style base URL of the mock")
     p.add_argument("--port-file", type=Path, required=True)
     args = p.parse_args()
-    asyncio.run(serve(args.mode, args.upstream, args.port_file))
+    if args.mode.endswith("_uvloop"):
+        import uvloop
+
+        uvloop.run(serve(args.mode, args.upstream, args.port_file))
+    else:
+        asyncio.run(serve(args.mode, args.upstream, args.port_file))
     return 0
 
 

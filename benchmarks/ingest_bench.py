@@ -18,6 +18,7 @@ from dataclasses import asdict
 
 from benchmarks import otlp_spans, processes, profiling, services, telemetry_client
 from benchmarks.context import RunContext
+from telemetry_service.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,21 @@ SEED = 7
 WARMUP_SEED = 99
 
 
-def run(ctx: RunContext, quick: bool) -> dict[str, object]:
-    n_requests = 40 if quick else 200
-    warmup = otlp_spans.build_requests(4, SPANS_PER_REQUEST, WARMUP_SEED)
-    payloads = otlp_spans.build_requests(n_requests, SPANS_PER_REQUEST, SEED)
-    spans = n_requests * SPANS_PER_REQUEST
-    result: dict[str, object] = {"spans": spans, "spans_per_export": SPANS_PER_REQUEST}
+INGEST_MODES = ("python", "native")
+DEFAULT_MODE = Settings.__dataclass_fields__["ingest_mode"].default
 
+
+def _service_run(
+    ctx: RunContext, mode: str, warmup: list[bytes], payloads: list[bytes], spans: int
+) -> dict[str, object]:
+    name = f"telemetry-ingest-{mode}"
     service, port = services.start_telemetry(
         ctx.root,
         ctx.work_dir,
         ctx.log_dir,
-        name="telemetry-ingest",
-        data_dir=ctx.work_dir / "ingest-db",
+        name=name,
+        data_dir=ctx.work_dir / f"ingest-db-{mode}",
+        extra_env={"TELEMETRY_INGEST_MODE": mode},
     )
     with processes.running(service):
         asyncio.run(telemetry_client.export_all(port, warmup, 2))
@@ -47,16 +50,15 @@ def run(ctx: RunContext, quick: bool) -> dict[str, object]:
         load_before = processes.load_average()[0]
         profiles: dict[str, object] = {}
         with profiling.maybe_profile(
-            ctx.tools_dir, ctx.profile, service.pid, ctx.out_dir, "telemetry-ingest", profiles
+            ctx.tools_dir, ctx.profile, service.pid, ctx.out_dir, name, profiles
         ):
             sent = asyncio.run(telemetry_client.export_all(port, payloads, CONCURRENCY))
-        if profiles:
-            result["profiles"] = profiles
         cpu_used = processes.cpu_seconds(service.pid) - cpu_before
         rows = telemetry_client.query_scalar(port, "SELECT count() FROM seat_selections")
         mem = service.memory()
-        result["service"] = {
+        out: dict[str, object] = {
             **asdict(sent),
+            "ingest_mode": mode,
             "concurrency": CONCURRENCY,
             "spans_per_s": round(spans / sent.seconds, 1),
             "rows_in_seat_selections": int(rows),
@@ -67,9 +69,27 @@ def run(ctx: RunContext, quick: bool) -> dict[str, object]:
             "loadavg_before": load_before,
             "loadavg_after": processes.load_average()[0],
         }
-        log.info("ingest: %s", result["service"])
+        if profiles:
+            out["profiles"] = profiles
+        log.info("ingest (%s): %s", mode, out)
     # Seconds from SIGTERM to exit, with the rows all acknowledged (a drain with nothing left).
-    result["telemetry_stop_s"] = service.stop_seconds
+    out["telemetry_stop_s"] = service.stop_seconds
+    return out
+
+
+def run(ctx: RunContext, quick: bool) -> dict[str, object]:
+    n_requests = 40 if quick else 200
+    warmup = otlp_spans.build_requests(4, SPANS_PER_REQUEST, WARMUP_SEED)
+    payloads = otlp_spans.build_requests(n_requests, SPANS_PER_REQUEST, SEED)
+    spans = n_requests * SPANS_PER_REQUEST
+    result: dict[str, object] = {"spans": spans, "spans_per_export": SPANS_PER_REQUEST}
+
+    # Every ingest mode side by side, each on a fresh service and data directory; "service"
+    # is the default mode's run (the figure the targets use).
+    for mode in INGEST_MODES:
+        result[f"service_{mode}"] = _service_run(ctx, mode, warmup, payloads, spans)
+    result["service"] = result[f"service_{DEFAULT_MODE}"]
+    result["default_ingest_mode"] = DEFAULT_MODE
 
     argv = [
         sys.executable,

@@ -80,6 +80,7 @@ def describe(tools_dir: Path) -> dict[str, object]:
             "grpcio": _dist_version("grpcio"),
             "protobuf": _dist_version("protobuf"),
             "httpx": _dist_version("httpx"),
+            "aiohttp": _dist_version("aiohttp"),
             "httpcore": _dist_version("httpcore"),
             "anyio": _dist_version("anyio"),
             # httpcore imports sniffio on every pool operation; absent means a failing

@@ -22,7 +22,6 @@ from benchmarks import (
     processes,
     profiling,
     services,
-    setup_tools,
 )
 from benchmarks.context import RunContext
 from benchmarks.gateway_load import Plan, measure
@@ -239,17 +238,16 @@ def run(ctx: RunContext, plan: Plan, gateways: list[str], litellm_workers: int) 
                 results,
                 lambda: _router_steps(ctx, plan, mock, results, "router_w1", 1, False),
             )
-            sniffio = setup_tools.experiment_lib(ctx.tools_dir, "sniffio")
-            if sniffio.exists():
-                # The first suggested fix, applied from outside: sniffio importable.
-                env = {"PYTHONPATH": str(sniffio)}
-                _guarded(
-                    "router_sniffio",
-                    results,
-                    lambda: _router_steps(
-                        ctx, plan, mock, results, "router_sniffio", 2, True, extra_env=env
-                    ),
-                )
+            # The same router on the other upstream client DESIGN.md names (httpx), side by
+            # side with the default one.
+            env = {"ROUTER_HTTP_CLIENT": "httpx"}
+            _guarded(
+                "router_httpx",
+                results,
+                lambda: _router_steps(
+                    ctx, plan, mock, results, "router_httpx", 2, True, extra_env=env
+                ),
+            )
         if "portkey" in gateways:
             _guarded("portkey", results, lambda: peer_bench.portkey_steps(ctx, plan, mock, results))
         if "litellm" in gateways:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from router_service.upstream_http import HTTP_CLIENTS
+
 DEFAULT_LISTEN_ADDR = "127.0.0.1:50051"
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_APP_URL = "https://github.com/llmcouncil/pareto-router"
@@ -91,6 +93,8 @@ class Settings:
     app_title: str = DEFAULT_APP_TITLE
     log_format: str = "text"
     log_level: str = "INFO"
+    # The HTTP library that talks to OpenRouter (one of upstream_http.HTTP_CLIENTS).
+    http_client: str = HTTP_CLIENTS[0]
 
     @property
     def listen_addr(self) -> str:
@@ -297,4 +301,5 @@ def load_settings(environ: Mapping[str, str], *, cpu_count: int | None = None) -
         log_level=_choice(
             environ, "ROUTER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
         ).upper(),
+        http_client=_choice(environ, "ROUTER_HTTP_CLIENT", HTTP_CLIENTS[0], HTTP_CLIENTS),
     )

@@ -1,9 +1,10 @@
-"""OpenRouter over HTTP: one pooled httpx.AsyncClient, retries, deadline, SSE.
+"""OpenRouter over HTTP: retries, deadline, SSE, over a pluggable pooled HTTP client.
 
 The client never decides a retry from message text: only the HTTP statuses in
-`RETRYABLE_STATUSES` and the exception types in `RETRYABLE_EXCEPTIONS`. The caller
-bounds the whole call (retries and back-off sleeps included) with its deadline; the
-client only refuses to sleep past it.
+`RETRYABLE_STATUSES` and the seam's `ConnectionFailure` (a refused, reset or closed
+connection). The caller bounds the whole call (retries and back-off sleeps included)
+with its deadline; the client only refuses to sleep past it. The HTTP library sits
+behind `upstream_http.UpstreamHTTP` (aiohttp or httpx), so all of this is written once.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import math
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from router_service.config import Secret
 from router_service.errors import (
@@ -37,18 +37,19 @@ from router_service.response_mapper import (
     parse_sse_data,
     upstream_error,
 )
+from router_service.upstream_http import (
+    ConnectionFailure,
+    StreamingAnswer,
+    TimeoutFailure,
+    TransportFailure,
+    UpstreamHTTP,
+)
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({408, 429, 502, 503})
-# Connection-level failures: the request may not have reached OpenRouter at all.
-RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)
+# Smallest per-attempt timeout handed to the HTTP client (seconds).
+MIN_ATTEMPT_TIMEOUT_S = 0.001
 REDACTED = "[REDACTED]"
 
 
@@ -110,30 +111,65 @@ class CallState:
     completion: Completion | None = None
 
 
+def chat_completions_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/chat/completions"
+
+
+def request_headers(*, api_key: Secret, app_url: str, app_title: str) -> dict[str, str]:
+    """The headers of every upstream call (built once; the HTTP client keeps them)."""
+    return {
+        "Authorization": f"Bearer {api_key.reveal()}",
+        "Content-Type": "application/json",
+        "HTTP-Referer": app_url,
+        "X-OpenRouter-Title": app_title,
+        "X-OpenRouter-Metadata": "enabled",
+    }
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """The request body as JSON bytes, encoded once per call (as httpx's `json=` does)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+async def sse_lines(chunks: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+    """Lines of an SSE body split on CRLF, LF or CR (the SSE spec), whatever the chunking.
+
+    A line is decoded on its own: UTF-8 never puts CR or LF inside a multi-byte character.
+    A last line without its end of line is still given (the caller decides if it counts).
+    """
+    pending = b""
+    skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to it
+    async for chunk in chunks:
+        if skip_lf and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        if not chunk:
+            continue
+        skip_lf = chunk.endswith(b"\r")
+        data = pending + chunk if pending else chunk
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        *lines, pending = data.split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", "replace")
+    if pending:
+        yield pending.decode("utf-8", "replace")
+
+
 class OpenRouterClient:
-    """Executes chat completions against OpenRouter's API."""
+    """Executes chat completions against OpenRouter's API over `http`."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: UpstreamHTTP,
         *,
-        base_url: str,
         api_key: Secret,
-        app_url: str,
-        app_title: str,
         retry: RetryPolicy,
         unit_random: Callable[[], float] = random.random,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
-        self._url = f"{base_url.rstrip('/')}/chat/completions"
         self._api_key = api_key
-        self._headers = {
-            "HTTP-Referer": app_url,
-            "X-OpenRouter-Title": app_title,
-            "X-OpenRouter-Metadata": "enabled",
-        }
         self._retry = retry
         self._unit_random = unit_random
         self._sleep = sleep
@@ -143,9 +179,6 @@ class OpenRouterClient:
         """`text` with the API key replaced (upstream errors may echo it)."""
         key = self._api_key.reveal()
         return text.replace(key, REDACTED) if key else text
-
-    def _request_headers(self) -> dict[str, str]:
-        return {**self._headers, "Authorization": f"Bearer {self._api_key.reveal()}"}
 
     async def _wait_before_retry(
         self, error: RouterError, attempt: int, deadline: Deadline
@@ -183,47 +216,45 @@ class OpenRouterClient:
             redact=self.redact,
         )
 
-    def _connection_error(self, exc: Exception) -> UpstreamConnectionError:
+    @staticmethod
+    def _connection_error(failure: TransportFailure) -> UpstreamConnectionError:
         return UpstreamConnectionError(
-            f"cannot reach upstream ({type(exc).__name__})",
-            metadata={"exception": type(exc).__name__},
+            f"cannot reach upstream ({failure.cause})",
+            metadata={"exception": failure.cause},
         )
 
     @staticmethod
     def _deadline_error() -> DeadlineExceededError:
         return DeadlineExceededError("upstream did not answer within the time budget")
 
-    def _timeout(self, deadline: Deadline) -> httpx.Timeout:
-        # httpx timeouts are per operation; the caller also bounds the whole call.
-        return httpx.Timeout(max(0.001, deadline.remaining()))
+    @staticmethod
+    def _timeout_s(deadline: Deadline) -> float:
+        # The attempt may use the rest of the deadline; the caller also bounds the whole call.
+        return max(MIN_ATTEMPT_TIMEOUT_S, deadline.remaining())
 
     async def complete(
         self, body: Mapping[str, Any], deadline: Deadline, state: CallState
     ) -> Completion:
         """One chat completion (non-streaming) with retries; `state.attempts` counts them."""
+        payload_bytes = encode_body(body)
         attempt = 0
         while True:
             attempt += 1
             state.attempts = attempt
             retryable = False
             try:
-                response = await self._http.post(
-                    self._url,
-                    json=body,
-                    headers=self._request_headers(),
-                    timeout=self._timeout(deadline),
-                )
-            except RETRYABLE_EXCEPTIONS as exc:
-                error: RouterError = self._connection_error(exc)
+                answer = await self._http.post(payload_bytes, self._timeout_s(deadline))
+            except ConnectionFailure as failure:
+                error: RouterError = self._connection_error(failure)
                 retryable = True
-            except httpx.TimeoutException:
+            except TimeoutFailure:
                 raise self._mark(self._deadline_error(), attempt) from None
-            except httpx.HTTPError as exc:
-                raise self._mark(self._connection_error(exc), attempt) from None
+            except TransportFailure as failure:
+                raise self._mark(self._connection_error(failure), attempt) from None
             else:
-                log.debug("upstream attempt %d answered HTTP %d", attempt, response.status_code)
-                if response.status_code == 200:
-                    payload = _json_or_none(response.content)
+                log.debug("upstream attempt %d answered HTTP %d", attempt, answer.status)
+                if answer.status == 200:
+                    payload = _json_or_none(answer.body)
                     if payload is None:
                         raise self._mark(
                             UpstreamBadResponseError("upstream answer is not valid JSON"), attempt
@@ -245,10 +276,8 @@ class OpenRouterClient:
                         except RouterError as exc:
                             raise self._mark(exc, attempt) from None
                 else:
-                    error = self._error_from_response(
-                        response.status_code, response.content, response.headers
-                    )
-                    retryable = response.status_code in RETRYABLE_STATUSES
+                    error = self._error_from_response(answer.status, answer.body, answer.headers)
+                    retryable = answer.status in RETRYABLE_STATUSES
             self._mark(error, attempt)
             if not retryable:
                 raise error
@@ -262,45 +291,40 @@ class OpenRouterClient:
         Use inside `contextlib.aclosing` so a cancelled caller closes the upstream stream.
         After the last piece, `state.completion` holds the whole answer and usage.
         """
+        payload_bytes = encode_body(body)
         attempt = 0
         while True:
             attempt += 1
             state.attempts = attempt
             accumulator = StreamAccumulator(self.redact)
             try:
-                async with self._http.stream(
-                    "POST",
-                    self._url,
-                    json=body,
-                    headers=self._request_headers(),
-                    timeout=self._timeout(deadline),
-                ) as response:
-                    if response.status_code != 200:
-                        raw = await response.aread()
+                async with self._http.stream(payload_bytes, self._timeout_s(deadline)) as answer:
+                    if answer.status != 200:
+                        raw = await answer.read()
                         error: RouterError = self._error_from_response(
-                            response.status_code, raw, response.headers
+                            answer.status, raw, answer.headers
                         )
-                        retryable = response.status_code in RETRYABLE_STATUSES
+                        retryable = answer.status in RETRYABLE_STATUSES
                     else:
-                        async for piece in self._relay(response, accumulator, state):
+                        async for piece in self._relay(answer, accumulator, state):
                             yield piece
                         state.completion = accumulator.finish()
                         return
-            except RETRYABLE_EXCEPTIONS as exc:
+            except ConnectionFailure as failure:
                 if accumulator.deltas_seen:
                     raise self._mark(
                         UpstreamStreamError(
-                            f"upstream stream broke ({type(exc).__name__})",
-                            metadata={"cause": "connection", "exception": type(exc).__name__},
+                            f"upstream stream broke ({failure.cause})",
+                            metadata={"cause": "connection", "exception": failure.cause},
                         ),
                         attempt,
                     ) from None
-                error = self._connection_error(exc)
+                error = self._connection_error(failure)
                 retryable = True
-            except httpx.TimeoutException:
+            except TimeoutFailure:
                 raise self._mark(self._deadline_error(), attempt) from None
-            except httpx.HTTPError as exc:
-                raise self._mark(self._connection_error(exc), attempt) from None
+            except TransportFailure as failure:
+                raise self._mark(self._connection_error(failure), attempt) from None
             except RouterError as exc:
                 raise self._mark(exc, attempt) from None
             self._mark(error, attempt)
@@ -309,35 +333,26 @@ class OpenRouterClient:
             await self._wait_before_retry(error, attempt, deadline)
 
     async def _relay(
-        self, response: httpx.Response, accumulator: StreamAccumulator, state: CallState
+        self, answer: StreamingAnswer, accumulator: StreamAccumulator, state: CallState
     ) -> AsyncIterator[StreamPiece]:
         """Parse SSE lines; skip comments (`: OPENROUTER PROCESSING`); stop at [DONE]."""
-        async for line in response.aiter_lines():
-            if not line.startswith("data:"):
-                # Blank separators, `:` comments and other SSE fields carry nothing for us.
-                continue
-            data = line[len("data:") :].strip()
-            if data == "[DONE]":
-                return
-            piece = accumulator.feed(parse_sse_data(data))
-            if piece.delta or piece.reasoning_delta:
-                if state.first_delta_at is None:
-                    state.first_delta_at = self._clock()
-                yield piece
+        async with (
+            aclosing(answer.chunks()) as chunks,
+            aclosing(sse_lines(chunks)) as lines,
+        ):
+            async for line in lines:
+                if not line.startswith("data:"):
+                    # Blank separators, `:` comments and other SSE fields carry nothing for us.
+                    continue
+                data = line[len("data:") :].strip()
+                if data == "[DONE]":
+                    return
+                piece = accumulator.feed(parse_sse_data(data))
+                if piece.delta or piece.reasoning_delta:
+                    if state.first_delta_at is None:
+                        state.first_delta_at = self._clock()
+                    yield piece
         raise UpstreamStreamError(
             "upstream stream ended before [DONE]",
             metadata={"cause": "cut", "deltas_sent": str(accumulator.deltas_seen)},
         )
-
-
-def create_http_client(
-    *, max_connections: int, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The process's pooled HTTP client (one per process, closed on drain)."""
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=64),
-        transport=transport,
-        # Per-request timeouts are set from the deadline; this is only the fallback (seconds).
-        timeout=httpx.Timeout(60.0),
-        follow_redirects=False,
-    )

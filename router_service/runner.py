@@ -123,7 +123,8 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [log_handler(settings, sys.stderr)]
     root.setLevel(settings.log_level)
-    # httpx logs every request at INFO; keep that for DEBUG runs only.
+    # httpx logs every request at INFO; keep that for DEBUG runs only (aiohttp's client
+    # logs nothing per request).
     logging.getLogger("httpx").setLevel(
         logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
     )

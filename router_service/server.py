@@ -1,10 +1,11 @@
 """The server factory: `await create_server(settings, ...)` -> (RouterServer, port).
 
 One grpc.aio server with RouterService, the standard health service and reflection,
-the auth, concurrency and request-decoding interceptors, one pooled httpx client and one tracer
-provider and meter provider. `RouterServer.stop()` drains: health NOT_SERVING, in-flight
-calls finish within the grace period, then the HTTP pool closes, spans are flushed and
-the metric pipeline makes its final export.
+the auth, concurrency and request-decoding interceptors, one pooled upstream HTTP client
+(aiohttp or httpx, `Settings.http_client`) and one tracer provider and meter provider.
+`RouterServer.stop()` drains: health NOT_SERVING, in-flight calls finish within the grace
+period, then the HTTP pool closes, spans are flushed and the metric pipeline makes its
+final export.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from importlib import metadata
 from urllib.parse import urlsplit
 
 import grpc
-import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
@@ -34,7 +34,12 @@ from router_service.interceptors import (
     ConcurrencyLimitInterceptor,
 )
 from router_service.metrics import MetricsPipeline, RouterMetrics, create_metrics_pipeline
-from router_service.openrouter_client import OpenRouterClient, RetryPolicy, create_http_client
+from router_service.openrouter_client import (
+    OpenRouterClient,
+    RetryPolicy,
+    chat_completions_url,
+    request_headers,
+)
 from router_service.request_decoding import DecodeGuardInterceptor
 from router_service.servicer import RouterServicer, ServicerOptions
 from router_service.tiers import TierTable, load_tier_table
@@ -44,6 +49,7 @@ from router_service.tracing import (
     create_tracing,
     service_resource,
 )
+from router_service.upstream_http import UpstreamHTTP, create_upstream_http
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +84,7 @@ class RouterServer:
         server: grpc.aio.Server,
         port: int,
         health: HealthServicer,
-        http: httpx.AsyncClient,
+        http: UpstreamHTTP,
         tracing: Tracing,
         owns_tracing: bool,
         metrics: MetricsPipeline,
@@ -142,7 +148,7 @@ async def create_server(
     tracer_provider: trace_api.TracerProvider | None = None,
     meter_provider: metrics_api.MeterProvider | None = None,
     environ: Mapping[str, str] | None = None,
-    http_transport: httpx.AsyncBaseTransport | None = None,
+    upstream_http: UpstreamHTTP | None = None,
     reuse_port: bool = False,
 ) -> tuple[RouterServer, int]:
     """Build the router server bound to `settings.listen_addr` (port 0 = any free port).
@@ -152,6 +158,8 @@ async def create_server(
     (default os.environ), owned and shut down by the server.
     meter_provider: likewise (e.g. one with an InMemoryMetricReader); None builds the
     OTLP metric pipeline from `environ` (off with OTEL_METRICS_EXPORTER=none).
+    upstream_http: the client that reaches OpenRouter (owned and closed by the server);
+    None builds the one `settings.http_client` names, with proxies from `environ`.
     Call `await server.start()` next, and `await server.stop()` to drain.
     """
     tiers = tiers if tiers is not None else load_tier_table(settings.config_dir)
@@ -174,14 +182,21 @@ async def create_server(
             tracing.shutdown()
         raise
     provider = tracer_provider if tracer_provider is not None else tracing.tracer_provider()
-    http = create_http_client(max_connections=settings.max_concurrency, transport=http_transport)
+    http = (
+        upstream_http
+        if upstream_http is not None
+        else create_upstream_http(
+            settings.http_client,
+            url=chat_completions_url(settings.base_url),
+            headers=request_headers(
+                api_key=settings.api_key, app_url=settings.app_url, app_title=settings.app_title
+            ),
+            max_connections=settings.max_concurrency,
+            environ=environ,
+        )
+    )
     client = OpenRouterClient(
-        http,
-        base_url=settings.base_url,
-        api_key=settings.api_key,
-        app_url=settings.app_url,
-        app_title=settings.app_title,
-        retry=RetryPolicy(max_attempts=settings.max_attempts),
+        http, api_key=settings.api_key, retry=RetryPolicy(max_attempts=settings.max_attempts)
     )
     servicer = RouterServicer(
         tiers=tiers,

@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from openrouter_sim import SimServer
 from router_service.config import Settings
 from router_service.server import create_server
+from router_service.upstream_http import HTTP_CLIENTS
 from tests.router_service.router_helpers import API_KEY, RouterHarness, StartRouter, make_settings
 
 
@@ -60,13 +61,26 @@ def meter_provider(metric_reader: InMemoryMetricReader) -> Iterator[MeterProvide
 
 
 @pytest.fixture
+def http_client() -> str:
+    """The upstream HTTP library of the routers `start_router` builds (the default one).
+
+    Modules that prove upstream behaviour override this fixture to run with every library.
+    """
+    return HTTP_CLIENTS[0]
+
+
+@pytest.fixture
 async def start_router(
-    sim: SimServer, tracer_provider: TracerProvider, meter_provider: MeterProvider
+    sim: SimServer,
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    http_client: str,
 ) -> AsyncIterator[StartRouter]:
     """`await start_router(**settings_changes)` -> a started RouterHarness (stopped at teardown)."""
     started: list[RouterHarness] = []
 
     async def start(settings: Settings | None = None, **changes: Any) -> RouterHarness:
+        changes.setdefault("http_client", http_client)
         settings = settings or make_settings(changes.pop("base_url", sim.base_url), **changes)
         server, port = await create_server(
             settings, tracer_provider=tracer_provider, meter_provider=meter_provider

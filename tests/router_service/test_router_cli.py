@@ -165,6 +165,7 @@ def test_workers_share_one_port(sim: SimServer, tmp_path: Path) -> None:
         pytest.param({"ROUTER_MAX_ATTEMPTS": "0"}, [], "ROUTER_MAX_ATTEMPTS", id="attempts"),
         pytest.param({}, ["--max-concurrency", "zero"], "ROUTER_MAX_CONCURRENCY", id="flag"),
         pytest.param({"OTEL_SDK_DISABLED": "perhaps"}, [], "OTEL_SDK_DISABLED", id="otel"),
+        pytest.param({"ROUTER_HTTP_CLIENT": "curl"}, [], "ROUTER_HTTP_CLIENT", id="http-client"),
     ],
 )
 def test_bad_environment_exits_2_naming_the_variable(

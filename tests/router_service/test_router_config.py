@@ -21,6 +21,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.auth_token is None and not settings.tls_enabled
     assert settings.capture_content is False
     assert settings.log_format == "text"
+    assert settings.http_client == "aiohttp"
 
 
 def test_values_are_read() -> None:
@@ -39,6 +40,7 @@ def test_values_are_read() -> None:
             "ROUTER_APP_URL": "https://example.org",
             "ROUTER_APP_TITLE": "Council",
             "ROUTER_LOG_FORMAT": "JSON",
+            "ROUTER_HTTP_CLIENT": "HTTPX",
         }
     )
     assert (settings.listen_host, settings.listen_port) == ("::1", 0)
@@ -50,6 +52,13 @@ def test_values_are_read() -> None:
     assert settings.max_attempts == 5 and settings.capture_content
     assert (settings.app_url, settings.app_title) == ("https://example.org", "Council")
     assert settings.log_format == "json"
+    assert settings.http_client == "httpx"
+
+
+@pytest.mark.parametrize("value", ["aiohttp", "httpx", " Aiohttp ", ""])
+def test_http_client_takes_either_library(value: str) -> None:
+    settings = load_settings({**KEY, "ROUTER_HTTP_CLIENT": value})
+    assert settings.http_client == (value.strip().lower() or "aiohttp")
 
 
 @pytest.mark.parametrize(
@@ -70,6 +79,7 @@ def test_values_are_read() -> None:
         pytest.param("ROUTER_MAX_ATTEMPTS", "99", id="attempts-above-cap"),
         pytest.param("ROUTER_CAPTURE_CONTENT", "maybe", id="capture-not-bool"),
         pytest.param("ROUTER_LOG_FORMAT", "xml", id="log-format"),
+        pytest.param("ROUTER_HTTP_CLIENT", "requests", id="http-client"),
         pytest.param("ROUTER_AUTH_TOKEN", "a b", id="auth-token-space"),
         pytest.param("ROUTER_CONFIG_DIR", "/nonexistent/dir", id="config-dir-missing"),
         pytest.param("ROUTER_TLS_CERT_FILE", "/tmp/cert.pem", id="tls-cert-without-key"),

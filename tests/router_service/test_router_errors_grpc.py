@@ -17,6 +17,7 @@ from opentelemetry.trace import StatusCode
 
 from openrouter_sim import Fault, SimServer
 from router_service.errors import ERROR_DOMAIN
+from router_service.upstream_http import HTTP_CLIENTS
 from tests.router_service.router_helpers import (
     API_KEY,
     Details,
@@ -30,6 +31,12 @@ from tests.router_service.router_helpers import (
 
 TIMEOUT_S = 15.0
 DATA = Path(__file__).resolve().parents[2] / "router_service" / "data"
+
+
+@pytest.fixture(params=HTTP_CLIENTS)
+def http_client(request: pytest.FixtureRequest) -> str:
+    """Every test here runs once per upstream HTTP library."""
+    return str(request.param)
 
 
 async def wait_for_upstream_requests(sim: SimServer, count: int) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import grpc
-import httpx
 import pytest
 from llmcouncil.router.v1 import router_service_pb2 as pb
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,6 +24,7 @@ from router_service.access_log import LOG_FIELDS_ATTR
 from router_service.config import Secret
 from router_service.errors import ERROR_DOMAIN, REQUEST_ID_KEY
 from router_service.server import create_server
+from router_service.upstream_http import HttpAnswer, StreamingAnswer
 from tests.router_service.router_helpers import (
     RouterHarness,
     StartRouter,
@@ -139,11 +140,20 @@ async def test_stream_non_finite_struct_number_is_invalid_argument(
     assert chat_requests(sim) == []
 
 
-class FaultyTransport(httpx.AsyncBaseTransport):
-    """Fails every request with an exception no router code expects."""
+class FaultyUpstream:
+    """An upstream HTTP client that fails every request with an exception no router code
+    expects (the seam's own failures are mapped; this one must end INTERNAL)."""
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def post(self, body: bytes, timeout_s: float) -> HttpAnswer:
         raise RuntimeError("transport fault")
+
+    @asynccontextmanager
+    async def stream(self, body: bytes, timeout_s: float) -> AsyncIterator[StreamingAnswer]:
+        raise RuntimeError("transport fault")
+        yield  # an async generator, never reached
+
+    async def aclose(self) -> None:
+        return None
 
 
 @pytest.fixture
@@ -155,7 +165,7 @@ async def faulty_router(
         settings,
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
-        http_transport=FaultyTransport(),
+        upstream_http=FaultyUpstream(),
     )
     await server.start()
     harness = RouterHarness(server, port, grpc.aio.insecure_channel(f"127.0.0.1:{port}"), settings)

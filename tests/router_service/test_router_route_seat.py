@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from openrouter_sim import SimServer
+from router_service.upstream_http import HTTP_CLIENTS
 from tests.router_service.router_helpers import (
     API_KEY,
     PARETO,
@@ -22,6 +23,12 @@ from tests.router_service.router_helpers import (
 
 TIMEOUT_S = 10.0
 DATA = Path(__file__).resolve().parents[2] / "router_service" / "data"
+
+
+@pytest.fixture(params=HTTP_CLIENTS)
+def http_client(request: pytest.FixtureRequest) -> str:
+    """Every test here runs once per upstream HTTP library."""
+    return str(request.param)
 
 
 @pytest.mark.parametrize(
@@ -332,3 +339,13 @@ async def test_list_tiers_shows_the_wildcard_seat_when_configured(
     response = await harness.stub.ListTiers(pb.ListTiersRequest(), timeout=TIMEOUT_S)
     assert all(t.includes_pareto_seat and t.wildcard_seat == "wildcard" for t in response.tiers)
     assert all(t.pool_models[-1] == PARETO for t in response.tiers)
+
+
+async def test_the_configured_http_client_sends_the_call(
+    router: RouterHarness, sim: SimServer, http_client: str
+) -> None:
+    response = await router.stub.RouteSeat(seat_request(), timeout=TIMEOUT_S)
+    assert response.resolved_model and response.attempts == 1
+    (sent,) = chat_requests(sim)
+    # Each library names itself in its User-Agent: proof the setting picked it.
+    assert http_client in sent.headers["user-agent"].lower()

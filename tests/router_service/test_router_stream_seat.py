@@ -8,6 +8,7 @@ from llmcouncil.router.v1 import router_service_pb2 as pb
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from openrouter_sim import Fault, SimServer
+from router_service.upstream_http import HTTP_CLIENTS
 from tests.router_service.router_helpers import (
     PARETO,
     Details,
@@ -19,6 +20,12 @@ from tests.router_service.router_helpers import (
 )
 
 TIMEOUT_S = 15.0
+
+
+@pytest.fixture(params=HTTP_CLIENTS)
+def http_client(request: pytest.FixtureRequest) -> str:
+    """Every test here runs once per upstream HTTP library."""
+    return str(request.param)
 
 
 def stream_request(**fields: object) -> pb.StreamSeatRequest:
