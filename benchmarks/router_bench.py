@@ -8,6 +8,7 @@ whose clients speak gRPC (HTTP/2) to it while it speaks HTTP/1.1 to the upstream
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -238,16 +239,21 @@ def run(ctx: RunContext, plan: Plan, gateways: list[str], litellm_workers: int) 
                 results,
                 lambda: _router_steps(ctx, plan, mock, results, "router_w1", 1, False),
             )
-            # The same router on the other upstream client DESIGN.md names (httpx), side by
-            # side with the default one.
-            env = {"ROUTER_HTTP_CLIENT": "httpx"}
-            _guarded(
-                "router_httpx",
-                results,
-                lambda: _router_steps(
-                    ctx, plan, mock, results, "router_httpx", 2, True, extra_env=env
-                ),
-            )
+            # The same router with one default changed, side by side with the defaults
+            # (aiohttp on uvloop): the standard asyncio loop, and the httpx client that
+            # DESIGN.md names (on the standard loop: both non-defaults at once).
+            variants = {
+                "router_asyncio": {"ROUTER_EVENT_LOOP": "asyncio"},
+                "router_httpx": {"ROUTER_HTTP_CLIENT": "httpx", "ROUTER_EVENT_LOOP": "asyncio"},
+            }
+            for variant, env in variants.items():
+                _guarded(
+                    variant,
+                    results,
+                    functools.partial(
+                        _router_steps, ctx, plan, mock, results, variant, 2, True, extra_env=env
+                    ),
+                )
         if "portkey" in gateways:
             _guarded("portkey", results, lambda: peer_bench.portkey_steps(ctx, plan, mock, results))
         if "litellm" in gateways:

@@ -8,7 +8,6 @@ errors print one line naming the variable (or file and key) and exit with code 2
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -135,12 +134,13 @@ def load_all(environ: Mapping[str, str]) -> tuple[Settings, TierTable]:
 
 
 def _serve(settings: Settings, tiers: TierTable, port_file: Path | None) -> int:
+    from router_service import event_loop
     from router_service.runner import configure_logging, serve
     from router_service.workers import run_workers
 
     configure_logging(settings)
     if settings.workers == 1:
-        asyncio.run(serve(settings, tiers=tiers, port_file=port_file))
+        event_loop.run(serve(settings, tiers=tiers, port_file=port_file), settings.event_loop)
         return 0
     return run_workers(settings, port_file=port_file)
 

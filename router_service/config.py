@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from router_service.event_loop import DEFAULT_EVENT_LOOP, EVENT_LOOPS
 from router_service.upstream_http import HTTP_CLIENTS
 
 DEFAULT_LISTEN_ADDR = "127.0.0.1:50051"
@@ -95,6 +96,8 @@ class Settings:
     log_level: str = "INFO"
     # The HTTP library that talks to OpenRouter (one of upstream_http.HTTP_CLIENTS).
     http_client: str = HTTP_CLIENTS[0]
+    # The event loop each worker runs on (one of event_loop.EVENT_LOOPS).
+    event_loop: str = DEFAULT_EVENT_LOOP
 
     @property
     def listen_addr(self) -> str:
@@ -302,4 +305,5 @@ def load_settings(environ: Mapping[str, str], *, cpu_count: int | None = None) -
             environ, "ROUTER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
         ).upper(),
         http_client=_choice(environ, "ROUTER_HTTP_CLIENT", HTTP_CLIENTS[0], HTTP_CLIENTS),
+        event_loop=_choice(environ, "ROUTER_EVENT_LOOP", DEFAULT_EVENT_LOOP, EVENT_LOOPS),
     )

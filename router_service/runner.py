@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from router_service.access_log import LOG_FIELDS_ATTR
 from router_service.config import Settings
+from router_service.event_loop import loop_name
 from router_service.server import create_server
 from router_service.tiers import TierTable
 
@@ -138,7 +139,8 @@ def listening_message(settings: Settings, port: int) -> str:
     )
     return (
         f"router-service listening on {shown_host}:{port} "
-        f"(workers={settings.workers}, upstream={host}{simulator})"
+        f"(workers={settings.workers}, upstream={host}{simulator}, "
+        f"http={settings.http_client}, loop={settings.event_loop})"
     )
 
 
@@ -165,6 +167,7 @@ async def serve(
     await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    log.debug("serving on the %s event loop", loop_name(loop))
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:

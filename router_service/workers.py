@@ -8,7 +8,6 @@ forwarded to the workers, which drain on their own.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -21,6 +20,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from types import FrameType
 
+from router_service import event_loop
 from router_service.config import Settings
 from router_service.runner import configure_logging, listening_message, serve, write_port_file
 from router_service.tiers import load_tier_table
@@ -50,14 +50,15 @@ def reserve_port(host: str, port: int) -> socket.socket:
 def _worker_main(settings: Settings, index: int, ready: multiprocessing.Queue[int]) -> None:
     configure_logging(settings)
     tiers = load_tier_table(settings.config_dir)
-    asyncio.run(
+    event_loop.run(
         serve(
             settings,
             tiers=tiers,
             reuse_port=True,
             on_ready=lambda port: ready.put(port),
             announce=False,
-        )
+        ),
+        settings.event_loop,
     )
 
 

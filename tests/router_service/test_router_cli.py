@@ -132,7 +132,7 @@ def test_sigterm_drains_the_in_flight_call_and_exits_cleanly(
     assert code == 0
     assert (
         f"router-service listening on 127.0.0.1:{router_process.port} "
-        "(workers=1, upstream=127.0.0.1, simulator)"
+        "(workers=1, upstream=127.0.0.1, simulator, http=aiohttp, loop=uvloop)"
     ) in stderr
     assert "draining" in stderr
     assert API_KEY not in stderr
@@ -156,6 +156,26 @@ def test_workers_share_one_port(sim: SimServer, tmp_path: Path) -> None:
     assert f"listening on 127.0.0.1:{process.port} (workers=2" in stderr
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("loop", "workers"), [("uvloop", "1"), ("asyncio", "1"), ("uvloop", "2")])
+def test_workers_serve_on_the_configured_event_loop(
+    sim: SimServer, tmp_path: Path, loop: str, workers: str
+) -> None:
+    env = {"ROUTER_EVENT_LOOP": loop, "ROUTER_LOG_LEVEL": "debug"}
+    process = start_router_process(sim, tmp_path, "--workers", workers, env=env)
+    try:
+        with grpc.insecure_channel(process.target) as channel:
+            stub = pb_grpc.RouterServiceStub(channel)
+            assert stub.RouteSeat(seat_request(), timeout=15).resolved_model
+    finally:
+        code, stderr = process.stop()
+    assert code == 0, stderr
+    assert stderr.count(f"serving on the {loop} event loop") == int(workers)
+    assert (
+        f"(workers={workers}, upstream=127.0.0.1, simulator, http=aiohttp, loop={loop})" in stderr
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "args", "named"),
     [
@@ -166,6 +186,7 @@ def test_workers_share_one_port(sim: SimServer, tmp_path: Path) -> None:
         pytest.param({}, ["--max-concurrency", "zero"], "ROUTER_MAX_CONCURRENCY", id="flag"),
         pytest.param({"OTEL_SDK_DISABLED": "perhaps"}, [], "OTEL_SDK_DISABLED", id="otel"),
         pytest.param({"ROUTER_HTTP_CLIENT": "curl"}, [], "ROUTER_HTTP_CLIENT", id="http-client"),
+        pytest.param({"ROUTER_EVENT_LOOP": "gevent"}, [], "ROUTER_EVENT_LOOP", id="event-loop"),
     ],
 )
 def test_bad_environment_exits_2_naming_the_variable(

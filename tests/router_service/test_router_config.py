@@ -41,6 +41,7 @@ def test_values_are_read() -> None:
             "ROUTER_APP_TITLE": "Council",
             "ROUTER_LOG_FORMAT": "JSON",
             "ROUTER_HTTP_CLIENT": "HTTPX",
+            "ROUTER_EVENT_LOOP": "asyncio",
         }
     )
     assert (settings.listen_host, settings.listen_port) == ("::1", 0)
@@ -53,6 +54,13 @@ def test_values_are_read() -> None:
     assert (settings.app_url, settings.app_title) == ("https://example.org", "Council")
     assert settings.log_format == "json"
     assert settings.http_client == "httpx"
+    assert settings.event_loop == "asyncio"
+
+
+@pytest.mark.parametrize("value", ["uvloop", "asyncio", " UVLOOP ", ""])
+def test_event_loop_takes_uvloop_or_asyncio(value: str) -> None:
+    settings = load_settings({**KEY, "ROUTER_EVENT_LOOP": value})
+    assert settings.event_loop == (value.strip().lower() or "uvloop")
 
 
 @pytest.mark.parametrize("value", ["aiohttp", "httpx", " Aiohttp ", ""])
@@ -80,6 +88,7 @@ def test_http_client_takes_either_library(value: str) -> None:
         pytest.param("ROUTER_CAPTURE_CONTENT", "maybe", id="capture-not-bool"),
         pytest.param("ROUTER_LOG_FORMAT", "xml", id="log-format"),
         pytest.param("ROUTER_HTTP_CLIENT", "requests", id="http-client"),
+        pytest.param("ROUTER_EVENT_LOOP", "trio", id="event-loop"),
         pytest.param("ROUTER_AUTH_TOKEN", "a b", id="auth-token-space"),
         pytest.param("ROUTER_CONFIG_DIR", "/nonexistent/dir", id="config-dir-missing"),
         pytest.param("ROUTER_TLS_CERT_FILE", "/tmp/cert.pem", id="tls-cert-without-key"),

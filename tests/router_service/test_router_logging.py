@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -39,10 +40,15 @@ def test_redacting_filter_replaces_secrets_in_formatted_messages() -> None:
 def test_listening_message_names_port_workers_and_upstream() -> None:
     settings = make_settings("http://127.0.0.1:9/api/v1", workers=3)
     assert listening_message(settings, 4242) == (
-        "router-service listening on 127.0.0.1:4242 (workers=3, upstream=127.0.0.1, simulator)"
+        "router-service listening on 127.0.0.1:4242 "
+        "(workers=3, upstream=127.0.0.1, simulator, http=aiohttp, loop=uvloop)"
     )
-    real = make_settings("https://openrouter.ai/api/v1")
-    assert listening_message(real, 1).endswith("(workers=1, upstream=openrouter.ai)")
+    real = dataclasses.replace(
+        make_settings("https://openrouter.ai/api/v1"), http_client="httpx", event_loop="asyncio"
+    )
+    assert listening_message(real, 1).endswith(
+        "(workers=1, upstream=openrouter.ai, http=httpx, loop=asyncio)"
+    )
 
 
 def record_with_fields(fields: dict[str, object]) -> logging.LogRecord:
