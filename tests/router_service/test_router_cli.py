@@ -132,7 +132,7 @@ def test_sigterm_drains_the_in_flight_call_and_exits_cleanly(
     assert code == 0
     assert (
         f"router-service listening on 127.0.0.1:{router_process.port} "
-        "(workers=1, upstream=127.0.0.1, simulator, http=aiohttp, loop=uvloop)"
+        "(workers=1, upstream=127.0.0.1, simulator, http=aiohttp, loop=asyncio)"
     ) in stderr
     assert "draining" in stderr
     assert API_KEY not in stderr

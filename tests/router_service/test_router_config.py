@@ -41,7 +41,7 @@ def test_values_are_read() -> None:
             "ROUTER_APP_TITLE": "Council",
             "ROUTER_LOG_FORMAT": "JSON",
             "ROUTER_HTTP_CLIENT": "HTTPX",
-            "ROUTER_EVENT_LOOP": "asyncio",
+            "ROUTER_EVENT_LOOP": "uvloop",
         }
     )
     assert (settings.listen_host, settings.listen_port) == ("::1", 0)
@@ -54,13 +54,13 @@ def test_values_are_read() -> None:
     assert (settings.app_url, settings.app_title) == ("https://example.org", "Council")
     assert settings.log_format == "json"
     assert settings.http_client == "httpx"
-    assert settings.event_loop == "asyncio"
+    assert settings.event_loop == "uvloop"
 
 
 @pytest.mark.parametrize("value", ["uvloop", "asyncio", " UVLOOP ", ""])
 def test_event_loop_takes_uvloop_or_asyncio(value: str) -> None:
     settings = load_settings({**KEY, "ROUTER_EVENT_LOOP": value})
-    assert settings.event_loop == (value.strip().lower() or "uvloop")
+    assert settings.event_loop == (value.strip().lower() or "asyncio")
 
 
 @pytest.mark.parametrize("value", ["aiohttp", "httpx", " Aiohttp ", ""])

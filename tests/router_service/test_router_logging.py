@@ -41,13 +41,13 @@ def test_listening_message_names_port_workers_and_upstream() -> None:
     settings = make_settings("http://127.0.0.1:9/api/v1", workers=3)
     assert listening_message(settings, 4242) == (
         "router-service listening on 127.0.0.1:4242 "
-        "(workers=3, upstream=127.0.0.1, simulator, http=aiohttp, loop=uvloop)"
+        "(workers=3, upstream=127.0.0.1, simulator, http=aiohttp, loop=asyncio)"
     )
     real = dataclasses.replace(
-        make_settings("https://openrouter.ai/api/v1"), http_client="httpx", event_loop="asyncio"
+        make_settings("https://openrouter.ai/api/v1"), http_client="httpx", event_loop="uvloop"
     )
     assert listening_message(real, 1).endswith(
-        "(workers=1, upstream=openrouter.ai, http=httpx, loop=asyncio)"
+        "(workers=1, upstream=openrouter.ai, http=httpx, loop=uvloop)"
     )
 
 
