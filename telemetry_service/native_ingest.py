@@ -53,16 +53,25 @@ def varint(n: int) -> bytes:
 _INDEX_TAG = varint(native_sql.REQUEST_INDEX_FIELD << 3)  # wire type 0 (varint)
 
 
-def framed(payloads: Sequence[bytes]) -> bytes:
+def frames(payloads: Sequence[bytes]) -> list[bytes]:
     """Length-delimited messages for the Protobuf input format, each request's index
     appended as field REQUEST_INDEX_FIELD (appending a field to a message is valid
-    protobuf: the fields of concatenated encodings merge)."""
+    protobuf: the fields of concatenated encodings merge). The pieces are written as they
+    are: joining them would copy every payload once more."""
     parts: list[bytes] = []
     for index, payload in enumerate(payloads):
-        body = payload + _INDEX_TAG + varint(index)
-        parts.append(varint(len(body)))
-        parts.append(body)
-    return b"".join(parts)
+        suffix = _INDEX_TAG + varint(index)
+        parts += (varint(len(payload) + len(suffix)), payload, suffix)
+    return parts
+
+
+def has_events_or_links(message: ExportTraceServiceRequest) -> bool:
+    return any(
+        span.events or span.links
+        for resource_spans in message.resource_spans
+        for scope_spans in resource_spans.scope_spans
+        for span in scope_spans.spans
+    )
 
 
 def span_parts(batch: SpanBatch) -> list[TableRows]:
@@ -88,8 +97,9 @@ class NativeSpanWriter:
 
     def prepare(self) -> None:
         self._schema.write_text(native_sql.OTLP_SUBSET_PROTO)
+        # Recreated: a table left by an older version may have other columns.
+        self._command(f"DROP TABLE IF EXISTS {native_sql.STAGING_TABLE}")
         self._command(native_sql.STAGING_DDL)
-        self._command(f"TRUNCATE TABLE {native_sql.STAGING_TABLE}")
 
     def close(self) -> None:
         """Drop the staging table and remove the batch files (the store stays open)."""
@@ -111,12 +121,18 @@ class NativeSpanWriter:
         self.insert_exports(exports)
 
     def insert_exports(self, exports: Sequence[RawTraceExport]) -> None:
-        self._data.write_bytes(framed([e.payload for e in exports]))
+        with self._data.open("wb") as out:
+            out.writelines(frames([e.payload for e in exports]))
         staging = native_sql.STAGING_TABLE
         try:
-            self._command(native_sql.staging_insert_sql(str(self._data), str(self._schema)))
+            # Most batches carry neither events nor links: leaving them out of the SQL saves
+            # ~0.02-0.03 s of planning per flush; the parsed requests tell (~1 µs per span).
+            events_or_links = any(has_events_or_links(e.message) for e in exports)
+            self._command(
+                native_sql.staging_insert_sql(str(self._data), str(self._schema), events_or_links)
+            )
             # The driver hands back one number as an int (0 included), a list as text.
-            result = self._command(native_sql.inexact_requests_sql())
+            result = self._command(native_sql.inexact_requests_sql(events_or_links))
             listed = "" if result is None else str(result)
             indexes = [int(index) for index in listed.split(",") if index]
             python_parts: list[list[TableRows]] = []
@@ -129,7 +145,8 @@ class NativeSpanWriter:
             excluded = ",".join(str(i) for i in indexes)
             self._command(native_sql.traces_insert_sql(excluded))
             self._command(native_sql.selections_insert_sql(excluded))
-            self._command(native_sql.reviews_insert_sql(excluded))
+            if events_or_links:
+                self._command(native_sql.reviews_insert_sql(excluded))
         finally:
             self._command(f"TRUNCATE TABLE {staging}")
         if indexes:

@@ -44,19 +44,13 @@ message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1;
   uint32 req = 15; }
 """
 
-_KINDS = (
-    "Enum8('unset' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, "
-    "'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7)"
-)
+# The oneof's set field (input_format_protobuf_oneof_presence): its field number, 0 if unset.
+_KINDS = "Int8"
 _SCALARS = "string_value String, bool_value Bool, int_value Int64, double_value Float64"
-_LEAF = (
-    f"Tuple(value {_KINDS}, {_SCALARS}, array_value String, kvlist_value String, "
-    "bytes_value String)"
-)
-_ANY = (
-    f"Tuple(value {_KINDS}, {_SCALARS}, array_value Tuple(values Array({_LEAF})), "
-    "kvlist_value String, bytes_value String)"
-)
+# Only what the mapping reads: kvlist and bytes values are seen through the oneof's kind
+# alone (they always fall back), array items through their kind and string.
+_LEAF = f"Tuple(value {_KINDS}, string_value String)"
+_ANY = f"Tuple(value {_KINDS}, {_SCALARS}, array_value Tuple(values Array({_LEAF})))"
 _KVS = f"Array(Tuple(key String, value {_ANY}))"
 REQUEST_STRUCTURE = (
     "req UInt32, resource_spans Array(Tuple(resource Tuple(attributes "
@@ -69,114 +63,155 @@ REQUEST_STRUCTURE = (
     "status Tuple(message String, code Int32)))))))"
 )
 
-STAGING_DDL = f"""CREATE TABLE IF NOT EXISTS {STAGING_TABLE} (
+# AnyValue kinds as stored in the staging table's `kinds` columns (the oneof's field numbers).
+STRING, BOOL, INT, DOUBLE, ARRAY = 1, 2, 3, 4, 5
+
+STAGING_DDL = f"""CREATE TABLE {STAGING_TABLE} (
     req UInt32, ok UInt8, service_name String,
     res_keys Array(String), res_vals Array(String), scope_name String, scope_version String,
     trace_id String, span_id String, parent_span_id String, trace_state String, name String,
     kind Int32, start UInt64, end UInt64,
-    keys Array(String), kinds Array(String), vals Array(String), ints Array(Int64),
+    keys Array(String), kinds Array(Int8), vals Array(String), ints Array(Int64),
     doubles Array(Float64), items Array(Array(String)),
     status_code Int32, status_message String,
     ev_time Array(UInt64), ev_name Array(String), ev_keys Array(Array(String)),
-    ev_kinds Array(Array(String)), ev_vals Array(Array(String)), ev_ints Array(Array(Int64)),
+    ev_kinds Array(Array(Int8)), ev_vals Array(Array(String)), ev_ints Array(Array(Int64)),
     ev_doubles Array(Array(Float64)),
     link_trace Array(String), link_span Array(String), link_state Array(String),
     link_keys Array(Array(String)), link_vals Array(Array(String))
 ) ENGINE = Memory"""
 
+# The query plan is not optimised: nothing here gains from it, and planning these large
+# expressions costs more than running them on a few thousand spans.
+UNPLANNED = "query_plan_enable_optimizations = 0"
+# The staging insert and the exactness check also evaluate every expression on all rows (no
+# short-circuit masks: measured faster here; none of their functions can fail on the values
+# of an unused branch). Not the inserts into the tables: their materialized views run with
+# the insert's settings.
+EAGER = f"short_circuit_function_evaluation = 'disable', {UNPLANNED}"
 
-def _value_ok(v: str) -> str:
-    """The AnyValue `v` is of a kind the SQL renders exactly as otlp_values.render does:
-    doubles only in Python's positional range (1e-4 <= |x| < 1e16, or 0), array items only
-    printable ASCII strings without quote or backslash (JSON-quoted by adding quotes)."""
+
+# An attribute list is read as parallel arrays of subcolumns (no lambda over the tuples):
+# cheaper to run, and much cheaper for the analyzer than lambdas over the nested types.
+_PARTS = {
+    "keys": "{x}.key",
+    "kinds": "{x}.value.value",
+    "strs": "{x}.value.string_value",
+    "bools": "{x}.value.bool_value",
+    "ints": "{x}.value.int_value",
+    "doubles": "{x}.value.double_value",
+    "items": "{x}.value.array_value.values.string_value",
+    "ikinds": "{x}.value.array_value.values.value",
+}
+
+
+def _read(source: str, prefix: str) -> str:
+    """The subcolumns of the KeyValue list(s) `source` as `{prefix}keys`, `{prefix}kinds`..."""
+    return ", ".join(f"{part.format(x=source)} AS {prefix}{name}" for name, part in _PARTS.items())
+
+
+def _ok(p: str) -> str:
+    """Every value of the attribute list read as `{p}keys`, ... renders exactly as
+    otlp_values.render does and no key repeats (Python keeps the last, a Map both): kinds
+    string/bool/int/double/array only; doubles only in Python's positional range
+    (1e-4 <= |x| < 1e16, or 0; a value of another kind reads 0); array items only strings
+    of printable ASCII without quote or backslash (JSON-quoted by adding quotes)."""
     return (
-        f"({v}.value IN ('string_value', 'bool_value', 'int_value') "
-        f"OR ({v}.value = 'double_value' AND isFinite({v}.double_value) "
-        f"AND ({v}.double_value = 0 OR (abs({v}.double_value) >= 1e-4 "
-        f"AND abs({v}.double_value) < 1e16))) "
-        f"OR ({v}.value = 'array_value' AND arrayAll(i -> i.value = 'string_value' "
-        f"AND match(i.string_value, '^[ !#-\\\\[\\\\]-~]*$'), {v}.array_value.values)))"
+        f"(arrayAll((k, d) -> k BETWEEN {STRING} AND {ARRAY} AND (d = 0 OR (abs(d) >= 1e-4 "
+        f"AND abs(d) < 1e16)), {p}kinds, {p}doubles) "
+        f"AND arrayAll(k -> k = {STRING}, arrayFlatten({p}ikinds)) "
+        f"AND match(arrayStringConcat(arrayFlatten({p}items)), '^[ !#-\\\\[\\\\]-~]*$') "
+        f"AND arrayUniq({p}keys) = length({p}keys))"
     )
 
 
-def _render(v: str) -> str:
-    """otlp_values.render of an AnyValue that passed _value_ok (repr of a double: the
-    shortest round-trip digits, '.0' added to integral values)."""
+def _vals(p: str) -> str:
+    """otlp_values.render of each value of a list that passed _ok, picked by kind (repr of
+    a double: the shortest round-trip digits, '.0' added to integral values)."""
     return (
-        f"multiIf({v}.value = 'string_value', {v}.string_value, "
-        f"{v}.value = 'bool_value', if({v}.bool_value, 'true', 'false'), "
-        f"{v}.value = 'int_value', toString({v}.int_value), "
-        f"{v}.value = 'double_value', if({v}.double_value = floor({v}.double_value), "
-        f"toString({v}.double_value) || '.0', toString({v}.double_value)), "
-        f"{v}.value = 'array_value', '[' || arrayStringConcat(arrayMap(i -> '\"' || "
-        f"i.string_value || '\"', {v}.array_value.values), ',') || ']', '')"
+        "arrayMap((k, s, b, i, d, it) -> [s, if(b, 'true', 'false'), toString(i), "
+        "if(d = floor(d), toString(d) || '.0', toString(d)), "
+        "if(empty(it), '[]', '[\"' || arrayStringConcat(it, '\",\"') || '\"]')][k], "
+        f"{p}kinds, {p}strs, {p}bools, {p}ints, {p}doubles, {p}items)"
     )
 
 
-def _attrs_ok(attrs: str) -> str:
-    """Every value renders exactly and no key repeats (Python keeps the last, a Map both)."""
+def _nested(function: str, expr: str, p: str, names: tuple[str, ...]) -> str:
+    """`function` of `expr` (written over list `x`) over the nested lists `{p}...`: one list
+    per event or link."""
+    params = ", ".join(f"x{name}" for name in names)
+    columns = ", ".join(f"{p}{name}" for name in names)
+    return f"{function}(({params}) -> {expr}, {columns})"
+
+
+_OK_PARTS = ("keys", "kinds", "doubles", "ikinds", "items")
+_VAL_PARTS = ("kinds", "strs", "bools", "ints", "doubles", "items")
+
+
+# Staging columns of a flush whose spans have no events and no links: reading those lists
+# costs planning time on every flush (the staging columns take the empty arrays as they are).
+_NO_EVENTS_OR_LINKS = "[], [], [], [], [], [], [], [], [], [], [], []"
+
+
+def _events_and_links(with_them: bool) -> tuple[str, str, str, str]:
+    """(checks, staging columns, subcolumn reads, id checks) of the spans' events and links."""
+    if not with_them:
+        return "", _NO_EVENTS_OR_LINKS, "", ""
     return (
-        f"(arrayAll(a -> {_value_ok('a.value')}, {attrs}) "
-        f"AND length(arrayDistinct(arrayMap(a -> a.key, {attrs}))) = length({attrs}))"
+        f"""
+        AND {_nested("arrayAll", _ok("x"), "e_", _OK_PARTS)}
+        AND {_nested("arrayAll", _ok("x"), "l_", _OK_PARTS)}""",
+        f"""ev_time, ev_name, e_keys, e_kinds,
+    {_nested("arrayMap", _vals("x"), "e_", _VAL_PARTS)}, e_ints, e_doubles,
+    link_trace, link_span, link_state, l_keys,
+    {_nested("arrayMap", _vals("x"), "l_", _VAL_PARTS)}""",
+        f"""
+        sp.events.time_unix_nano AS ev_time, sp.events.name AS ev_name,
+        sp.links.trace_id AS link_trace, sp.links.span_id AS link_span,
+        sp.links.trace_state AS link_state,
+        {_read("sp.events.attributes", "e_")},
+        {_read("sp.links.attributes", "l_")},""",
+        "\n        AND arrayAll(t -> length(t) = 16, link_trace)"
+        " AND arrayAll(s -> length(s) = 8, link_span)",
     )
 
 
-def _keys(attrs: str) -> str:
-    return f"arrayMap(a -> a.key, {attrs})"
-
-
-def _vals(attrs: str) -> str:
-    return f"arrayMap(a -> {_render('a.value')}, {attrs})"
-
-
-def staging_insert_sql(data_path: str, schema_path: str) -> str:
-    """Decode the length-delimited requests in `data_path` into one staging row per span."""
+def staging_insert_sql(data_path: str, schema_path: str, events_or_links: bool = True) -> str:
+    """Decode the length-delimited requests in `data_path` into one staging row per span;
+    `ok` = 0 marks a span the SQL cannot map exactly (its request goes through Python).
+    `events_or_links` False: no span of the batch has an event or a link."""
     structure = REQUEST_STRUCTURE.replace("'", "\\'")
-    res = "rs.resource.attributes"
-    attrs = "sp.attributes"
+    checks, columns, reads, link_ids = _events_and_links(events_or_links)
     return f"""INSERT INTO {STAGING_TABLE}
 SELECT req,
-    toUInt8(span_ok AND {_attrs_ok(res)} AND {_attrs_ok(attrs)}
-        AND arrayAll(e -> {_attrs_ok("e.attributes")}, sp.events)
-        AND arrayAll(l -> {_attrs_ok("l.attributes")}, sp.links)) AS ok,
-    {_vals(res)}[indexOf({_keys(res)}, 'service.name')] AS service_name,
-    {_keys(res)} AS res_keys, {_vals(res)} AS res_vals,
-    ss.scope.name, ss.scope.version,
-    sp.trace_id, sp.span_id, sp.parent_span_id, sp.trace_state, sp.name, sp.kind,
-    sp.start_time_unix_nano, sp.end_time_unix_nano,
-    {_keys(attrs)}, arrayMap(a -> toString(a.value.value), {attrs}), {_vals(attrs)},
-    arrayMap(a -> a.value.int_value, {attrs}), arrayMap(a -> a.value.double_value, {attrs}),
-    arrayMap(a -> arrayMap(i -> i.string_value, a.value.array_value.values), {attrs}),
-    sp.status.code, sp.status.message,
-    arrayMap(e -> e.time_unix_nano, sp.events), arrayMap(e -> e.name, sp.events),
-    arrayMap(e -> {_keys("e.attributes")}, sp.events),
-    arrayMap(e -> arrayMap(a -> toString(a.value.value), e.attributes), sp.events),
-    arrayMap(e -> {_vals("e.attributes")}, sp.events),
-    arrayMap(e -> arrayMap(a -> a.value.int_value, e.attributes), sp.events),
-    arrayMap(e -> arrayMap(a -> a.value.double_value, e.attributes), sp.events),
-    arrayMap(l -> l.trace_id, sp.links), arrayMap(l -> l.span_id, sp.links),
-    arrayMap(l -> l.trace_state, sp.links),
-    arrayMap(l -> {_keys("l.attributes")}, sp.links),
-    arrayMap(l -> {_vals("l.attributes")}, sp.links)
+    toUInt8(span_ok AND {_ok("r_")} AND {_ok("s_")}{checks}) AS ok,
+    res_vals[indexOf(r_keys, 'service.name')], r_keys, {_vals("r_")} AS res_vals,
+    scope_name, scope_version, trace_id, span_id, parent_span_id, trace_state, name, kind,
+    start, end, s_keys, s_kinds, {_vals("s_")}, s_ints, s_doubles, s_items,
+    status_code, status_message, {columns}
 FROM (
-    SELECT req, rs, ss, sp,
-        length(sp.trace_id) = 16 AND sp.trace_id != repeat('\\0', 16)
-        AND length(sp.span_id) = 8 AND sp.span_id != repeat('\\0', 8)
-        AND length(sp.parent_span_id) IN (0, 8)
-        AND sp.start_time_unix_nano != 0
-        AND sp.end_time_unix_nano >= sp.start_time_unix_nano
-        AND sp.end_time_unix_nano < 9223372036854775807
-        AND arrayAll(l -> length(l.trace_id) = 16 AND length(l.span_id) = 8, sp.links)
+    SELECT req, ss.scope.name AS scope_name, ss.scope.version AS scope_version,
+        sp.trace_id AS trace_id, sp.span_id AS span_id, sp.parent_span_id AS parent_span_id,
+        sp.trace_state AS trace_state, sp.name AS name, sp.kind AS kind,
+        sp.start_time_unix_nano AS start, sp.end_time_unix_nano AS end,
+        sp.status.code AS status_code, sp.status.message AS status_message,{reads}
+        {_read("rs.resource.attributes", "r_")},
+        {_read("sp.attributes", "s_")},
+        length(trace_id) = 16 AND trace_id != repeat('\\0', 16)
+        AND length(span_id) = 8 AND span_id != repeat('\\0', 8)
+        AND length(parent_span_id) IN (0, 8) AND start != 0 AND end >= start
+        AND end < 9223372036854775807{link_ids}
         AS span_ok
     FROM file('{data_path}', 'Protobuf', '{structure}')
     ARRAY JOIN resource_spans AS rs ARRAY JOIN rs.scope_spans AS ss ARRAY JOIN ss.spans AS sp
 )
-SETTINGS input_format_protobuf_oneof_presence = 1,
+SETTINGS input_format_protobuf_oneof_presence = 1, {EAGER},
     format_schema = '{schema_path}:ExportTraceServiceRequest'"""
 
 
 # Typed reads of the span's attributes (staging columns keys/kinds/vals/ints/doubles/items),
-# each with the condition under which it equals the Python accessor's result.
+# each with the condition under which it equals the Python accessor's result. An absent key
+# reads kind 0 (a present value of kind 0 never passes _ok).
 def _idx(key: str, prefix: str = "") -> str:
     return f"indexOf({prefix}keys, '{key}')"
 
@@ -186,17 +221,16 @@ def _kind(key: str, prefix: str = "") -> str:
 
 
 def as_str(key: str, prefix: str = "") -> tuple[str, str]:
-    return f"{prefix}vals[{_idx(key, prefix)}]", f"{_kind(key, prefix)} != 'array_value'"
+    return f"{prefix}vals[{_idx(key, prefix)}]", f"{_kind(key, prefix)} != {ARRAY}"
 
 
 def as_bool(key: str) -> tuple[str, str]:
     kind = _kind(key)
     value = f"vals[{_idx(key)}]"
     return (
-        f"({kind} = 'bool_value' AND {value} = 'true') "
-        f"OR ({kind} = 'string_value' AND lower({value}) = 'true')",
-        f"{kind} IN ('', 'bool_value') "
-        f"OR ({kind} = 'string_value' AND lower({value}) IN ('true', 'false'))",
+        f"({kind} = {BOOL} AND {value} = 'true') "
+        f"OR ({kind} = {STRING} AND lower({value}) = 'true')",
+        f"{kind} IN (0, {BOOL}) OR ({kind} = {STRING} AND lower({value}) IN ('true', 'false'))",
     )
 
 
@@ -205,8 +239,8 @@ def as_int(key: str, maximum: int, prefix: str = "") -> tuple[str, str]:
     kind = _kind(key, prefix)
     value = f"{prefix}ints[{_idx(key, prefix)}]"
     return (
-        f"if({kind} = '', NULL, {value})",
-        f"{kind} = '' OR ({kind} = 'int_value' AND {value} BETWEEN 0 AND {maximum})",
+        f"if({kind} = 0, NULL, {value})",
+        f"{kind} = 0 OR ({kind} = {INT} AND {value} BETWEEN 0 AND {maximum})",
     )
 
 
@@ -214,9 +248,9 @@ def as_float(key: str, prefix: str = "") -> tuple[str, str]:
     kind = _kind(key, prefix)
     idx = _idx(key, prefix)
     return (
-        f"multiIf({kind} = 'double_value', {prefix}doubles[{idx}], {kind} = 'int_value', "
+        f"multiIf({kind} = {DOUBLE}, {prefix}doubles[{idx}], {kind} = {INT}, "
         f"toFloat64({prefix}ints[{idx}]), NULL)",
-        f"{kind} IN ('', 'double_value', 'int_value')",
+        f"{kind} IN (0, {DOUBLE}, {INT})",
     )
 
 
@@ -224,9 +258,9 @@ def as_str_list(key: str) -> tuple[str, str]:
     kind = _kind(key)
     idx = _idx(key)
     return (
-        f"multiIf({kind} = 'array_value', items[{idx}], "
-        f"{kind} = 'string_value' AND vals[{idx}] != '', [vals[{idx}]], [])",
-        f"{kind} IN ('', 'array_value', 'string_value')",
+        f"multiIf({kind} = {ARRAY}, items[{idx}], "
+        f"{kind} = {STRING} AND vals[{idx}] != '', [vals[{idx}]], [])",
+        f"{kind} IN (0, {ARRAY}, {STRING})",
     )
 
 
@@ -321,28 +355,34 @@ _REVIEW_JOIN = (
     "ev_vals AS evals, ev_ints AS eints, ev_doubles AS edoubles"
 )
 _IS_SELECTION = (
-    "kinds[indexOf(keys, 'gen_ai.operation.name')] = 'string_value' "
+    f"kinds[indexOf(keys, 'gen_ai.operation.name')] = {STRING} "
     "AND vals[indexOf(keys, 'gen_ai.operation.name')] IN ('chat', 'text_completion') "
     "AND (if(has(keys, 'gen_ai.provider.name'), "
-    "kinds[indexOf(keys, 'gen_ai.provider.name')] = 'string_value' "
+    f"kinds[indexOf(keys, 'gen_ai.provider.name')] = {STRING} "
     "AND vals[indexOf(keys, 'gen_ai.provider.name')] = 'openrouter', "
-    "kinds[indexOf(keys, 'gen_ai.system')] = 'string_value' "
+    f"kinds[indexOf(keys, 'gen_ai.system')] = {STRING} "
     "AND vals[indexOf(keys, 'gen_ai.system')] = 'openrouter') "
-    "OR (kinds[indexOf(keys, 'server.address')] = 'string_value' "
+    f"OR (kinds[indexOf(keys, 'server.address')] = {STRING} "
     "AND endsWith(vals[indexOf(keys, 'server.address')], 'openrouter.ai')))"
 )
 
 
-def inexact_requests_sql() -> str:
+def inexact_requests_sql(events: bool = True) -> str:
     """Request indexes with a span the SQL cannot map exactly (Python maps those), as one
-    comma-separated string (one value: it runs as a command on the writer's client)."""
+    comma-separated string (one value: it runs as a command on the writer's client).
+    `events` False: no staged span has an event (no review to check)."""
     selection_ok = " AND ".join(f"({ok})" for _, (_, ok) in _selection_columns())
     review_ok = " AND ".join(f"({ok})" for _, (_, ok) in _review_columns())
+    reviews = (
+        f"UNION ALL SELECT req FROM {STAGING_TABLE} {_REVIEW_JOIN} "
+        f"WHERE en = '{REVIEW_EVENT_NAME}' AND NOT ({review_ok})"
+        if events
+        else ""
+    )
     return (
         "SELECT arrayStringConcat(arraySort(groupUniqArray(toString(req))), ',') FROM ("
         f"SELECT req FROM {STAGING_TABLE} WHERE NOT ok OR NOT ({selection_ok}) "
-        f"UNION ALL SELECT req FROM {STAGING_TABLE} {_REVIEW_JOIN} "
-        f"WHERE en = '{REVIEW_EVENT_NAME}' AND NOT ({review_ok}))"
+        f"{reviews}) SETTINGS {EAGER}"
     )
 
 
@@ -369,7 +409,8 @@ SELECT fromUnixTimestamp64Nano(toInt64(start), 'UTC'), lower(hex(trace_id)),
     arrayMap((k, v) -> mapFromArrays(k, v), ev_keys, ev_vals),
     arrayMap(x -> lower(hex(x)), link_trace), arrayMap(x -> lower(hex(x)), link_span),
     link_state, arrayMap((k, v) -> mapFromArrays(k, v), link_keys, link_vals)
-FROM {STAGING_TABLE} WHERE {_keep(excluded)}"""
+FROM {STAGING_TABLE} WHERE {_keep(excluded)}
+SETTINGS {UNPLANNED}"""
 
 
 def selections_insert_sql(excluded: str) -> str:
@@ -378,7 +419,8 @@ def selections_insert_sql(excluded: str) -> str:
     values = ",\n    ".join(value for _, (value, _) in columns)
     return (
         f"INSERT INTO seat_selections ({names})\nSELECT {values}\n"
-        f"FROM {STAGING_TABLE} WHERE {_keep(excluded)} AND {_IS_SELECTION}"
+        f"FROM {STAGING_TABLE} WHERE {_keep(excluded)} AND {_IS_SELECTION}\n"
+        f"SETTINGS {UNPLANNED}"
     )
 
 
@@ -389,5 +431,6 @@ def reviews_insert_sql(excluded: str) -> str:
     return (
         f"INSERT INTO seat_reviews ({names})\nSELECT {values}\n"
         f"FROM {STAGING_TABLE} {_REVIEW_JOIN}\n"
-        f"WHERE {_keep(excluded)} AND en = '{REVIEW_EVENT_NAME}'"
+        f"WHERE {_keep(excluded)} AND en = '{REVIEW_EVENT_NAME}'\n"
+        f"SETTINGS {UNPLANNED}"
     )

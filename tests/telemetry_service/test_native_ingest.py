@@ -73,8 +73,70 @@ def kvlist_span(index: int) -> Span:
     return built
 
 
+def duplicate_key_span(index: int) -> Span:
+    built = b.span({"dup": "first", "other": 1}, span_id=sid(index))
+    built.attributes.extend(b.key_values({"dup": "second"}))
+    return built
+
+
+def odd_event_span(index: int) -> Span:
+    return b.span(
+        {"a": 1}, span_id=sid(index), events=[(REVIEW, b.START_NS, {"tiny": 1e-5, "ok": "x"})]
+    )
+
+
+def odd_link_span(index: int) -> Span:
+    built = linked_span(index)
+    built.links[0].attributes.extend(b.key_values({"raw": b"\x00\x01"}))
+    return built
+
+
+def odd_resource_request(index: int) -> ExportTraceServiceRequest:
+    built = request(b.span(b.router_chat_attributes(), span_id=sid(index)))
+    built.resource_spans[0].resource.attributes.extend(b.key_values({"list": ["a", 2]}))
+    return built
+
+
+def value_kinds_span(index: int) -> Span:
+    """Every value kind the engine renders itself, in span, event and link attributes."""
+    values = {
+        "empty": [],
+        "words": ["a b", "c~"],
+        "integral": 2.0,
+        "negative": -0.5,
+        "zero": 0.0,
+        "minus-zero": -0.0,
+        "small": 1e-4,
+        "large": 9.5e15,
+        "yes": True,
+        "no": False,
+        "int": -7,
+    }
+    built = b.span(
+        b.router_chat_attributes(**{"llm_council.pool.models": [], **values}),
+        span_id=sid(index),
+        events=[("other", b.START_NS, values)],
+    )
+    built.links.add(trace_id=b.TRACE_ID, span_id=sid(index + 1), attributes=b.key_values(values))
+    return built
+
+
 # (requests, whether the engine maps each request itself)
 CASES = [
+    pytest.param([request(value_kinds_span(50))], [True], id="value-kinds-rendered-by-engine"),
+    pytest.param(
+        [
+            request(duplicate_key_span(52)),
+            request(b.span({"items": ["a", 1]}, span_id=sid(53))),
+            request(b.span({"nan": float("nan")}, span_id=sid(54))),
+            request(odd_event_span(55)),
+            request(odd_link_span(56)),
+            odd_resource_request(57),
+            request(b.span({"ok": "x"}, span_id=sid(58))),
+        ],
+        [False, False, False, False, False, False, True],
+        id="odd-values-anywhere-fall-back",
+    ),
     pytest.param([request(b.span(b.router_chat_attributes()))], [True], id="router-chat-all"),
     pytest.param(
         [
@@ -320,6 +382,23 @@ def test_all_cases_in_one_flush_store_the_same_rows_as_python(store: Store) -> N
 
     assert stored(store) == expected
     assert json.loads(expected["seat_reviews"].splitlines()[0])
+
+
+def test_a_staging_table_left_with_other_columns_is_replaced(store: Store) -> None:
+    # e.g. by an older version that stopped without dropping it
+    store.command_sync(
+        "CREATE TABLE native_span_staging (req UInt32, kinds Array(String)) ENGINE = Memory"
+    )
+    requests = [request(b.span(b.router_chat_attributes(), span_id=sid(60)))]
+    for part in merge_parts(span_parts(rows_from_request(r)) for r in requests):
+        store.insert_columns_sync(part.table, part.columns(), part.column_names)
+    expected = stored(store)
+    truncate(store)
+
+    exports = insert_native(store, requests)
+
+    assert stored(store) == expected
+    assert exports[0].python_batch is None
 
 
 async def test_native_service_acknowledges_after_write_with_partial_success(
