@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 from benchmarks import otlp_spans, processes, profiling, services, telemetry_client
 from benchmarks.context import RunContext
-from telemetry_service.config import Settings
+from telemetry_service.config import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ WARMUP_SEED = 99
 
 
 INGEST_MODES = ("python", "native")
-DEFAULT_MODE = Settings.__dataclass_fields__["ingest_mode"].default
+# What `telemetry-service serve` picks on the embedded engine with no TELEMETRY_INGEST_MODE.
+DEFAULT_MODE = load_settings({}, cwd="/tmp").ingest_mode
 
 
 def _service_run(

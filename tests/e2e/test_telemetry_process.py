@@ -44,10 +44,12 @@ def test_health_is_serving_and_reflection_lists_every_service(
 def test_sigterm_during_an_export_finishes_it_and_keeps_its_rows(
     start_telemetry: StartTelemetry,
 ) -> None:
-    # A long flush interval keeps the export waiting in the writer when SIGTERM arrives.
+    # A long flush interval keeps the export waiting in the writer when SIGTERM arrives: the
+    # first export starts a flush, so the next one waits for the interval (or the drain).
     first = start_telemetry(TELEMETRY_FLUSH_INTERVAL_MS="4000")
     with grpc.insecure_channel(first.address) as channel:
         stub = trace_service_pb2_grpc.TraceServiceStub(channel)
+        stub.Export(export_request([span(router_chat_attributes())]), timeout=30)
         in_flight = stub.Export.future(export_request([span(router_chat_attributes())]), timeout=30)
         with pytest.raises(grpc.FutureTimeoutError):
             in_flight.result(timeout=0.5)
@@ -59,4 +61,4 @@ def test_sigterm_during_an_export_finishes_it_and_keeps_its_rows(
     assert "draining" in first.log() and "stopped" in first.log()
     second = start_telemetry(data_dir=first.data_dir, name="telemetry-restarted")
     rows = query(second, "SELECT count() FROM seat_selections").rows
-    assert rows == [[1]]
+    assert rows == [[2]]

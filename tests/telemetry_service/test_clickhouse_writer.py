@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
 
 import pytest
 
 from telemetry_service.clickhouse_writer import (
+    LINGER_S,
     BatchWriter,
     BufferFull,
     StoreUnavailable,
@@ -112,12 +114,60 @@ async def test_failed_insert_raises_store_unavailable_for_every_waiter(store: St
 async def test_stop_flushes_pending_rows_before_returning(store: Store) -> None:
     writer = BatchWriter(store.insert_columns_sync, 10_000, 100_000, flush_interval_s=3600)
     writer.start()
+    await asyncio.wait_for(writer.write(selection_parts(0)), timeout=10)
+    # A flush just started, so the next rows wait for the interval (an hour) or the stop.
     pending = asyncio.create_task(writer.write(selection_parts(1)))
-    await asyncio.sleep(0.05)
-    assert selections(store) == 0
+    await asyncio.sleep(0.3)
+    assert selections(store) == 1
     await writer.stop()
     await pending
+    assert selections(store) == 2
+
+
+async def test_rows_after_an_idle_spell_are_written_after_the_linger_not_the_interval(
+    store: Store,
+) -> None:
+    writer = BatchWriter(store.insert_columns_sync, 10_000, 100_000, flush_interval_s=3600)
+    writer.start()
+    started = time.monotonic()
+    await asyncio.wait_for(writer.write(selection_parts(0)), timeout=10)
+    assert time.monotonic() - started >= LINGER_S
+    await writer.stop()
     assert selections(store) == 1
+
+
+async def test_at_most_one_flush_starts_per_interval_below_the_batch_size(store: Store) -> None:
+    writer = BatchWriter(store.insert_columns_sync, 10_000, 100_000, flush_interval_s=0.5)
+    writer.start()
+    await writer.write(selection_parts(0))
+    first_done = time.monotonic()
+    # Sent one by one right after a flush: they share the next one, half a second on.
+    await asyncio.gather(*(writer.write(selection_parts(i)) for i in range(1, 6)))
+    waited = time.monotonic() - first_done
+    await writer.stop()
+    assert selections(store) == 6
+    assert writer.stats.flushes == 2
+    assert 0.3 <= waited < 5
+
+
+async def test_the_next_flush_starts_when_the_previous_one_ends_under_load(store: Store) -> None:
+    gate = GatedInsert(store)
+    writer = BatchWriter(gate, 10_000, 100_000, flush_interval_s=1.0)
+    writer.start()
+    first = asyncio.create_task(writer.write(selection_parts(0)))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    await asyncio.sleep(1.1)  # the flush in progress outlasts the interval
+    queued = [asyncio.create_task(writer.write(selection_parts(i))) for i in (1, 2, 3)]
+    await asyncio.sleep(0)
+    released = time.monotonic()
+    gate.release.set()
+    await asyncio.gather(first, *queued)
+    took = time.monotonic() - released
+    await writer.stop()
+    assert selections(store) == 4
+    assert writer.stats.flushes == 2  # the three queued exports share one insert
+    # Written after the linger, not a whole interval after they arrived.
+    assert took < 0.6
 
 
 async def test_write_after_stop_is_refused(store: Store) -> None:

@@ -441,5 +441,22 @@ def test_bad_ingest_mode_names_the_variable(environ: dict[str, str], message: st
     assert message in str(raised.value)
 
 
-def test_ingest_mode_defaults_to_python() -> None:
-    assert load_settings({}, cwd="/tmp").ingest_mode == "python"
+def test_ingest_mode_defaults_to_native_on_the_embedded_engine() -> None:
+    assert load_settings({}, cwd="/tmp").ingest_mode == "native"
+    assert load_settings({"TELEMETRY_INGEST_MODE": "auto"}, cwd="/tmp").ingest_mode == "native"
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        pytest.param({"CLICKHOUSE_URL": "http://127.0.0.1:8123"}, id="server"),
+        pytest.param({"TELEMETRY_CLUSTER": "council"}, id="cluster"),
+    ],
+)
+def test_ingest_mode_defaults_to_python_where_native_cannot_run(environ: dict[str, str]) -> None:
+    assert load_settings(environ, cwd="/tmp").ingest_mode == "python"
+
+
+def test_ingest_mode_python_is_kept_on_the_embedded_engine() -> None:
+    settings = load_settings({"TELEMETRY_INGEST_MODE": "python"}, cwd="/tmp")
+    assert settings.ingest_mode == "python"
