@@ -12,7 +12,7 @@ DEFAULT_LISTEN_ADDR = "127.0.0.1:4317"
 DEFAULT_DATA_DIR = ".council-data"
 
 
-INGEST_MODES = ("auto", "python", "native")
+INGEST_MODES = ("python", "native")
 
 
 class SettingsError(ValueError):
@@ -51,9 +51,8 @@ class Settings:
     query_max_concurrent: int = 2
     retry_after_s: float = 1.0
     # python: spans mapped to rows in Python; native: mapped by the embedded engine from the
-    # raw request bytes (telemetry_service.native_ingest). load_settings resolves the
-    # TELEMETRY_INGEST_MODE default, auto, to native on the embedded engine; Settings built
-    # directly keep python.
+    # raw request bytes (telemetry_service.native_ingest; faster in bulk, but each flush
+    # pays a fixed planning cost, see docs/benchmarks.md).
     ingest_mode: str = "python"
 
     @property
@@ -204,12 +203,9 @@ def load_settings(environ: Mapping[str, str], cwd: str | None = None) -> Setting
 
 
 def _ingest_mode(environ: Mapping[str, str], clickhouse_url: str, cluster: str) -> str:
-    """`auto` (the default) is native on the embedded engine and python on a server."""
-    mode = _choice(environ, "TELEMETRY_INGEST_MODE", "auto", INGEST_MODES)
+    mode = _choice(environ, "TELEMETRY_INGEST_MODE", "python", INGEST_MODES)
     # The engine reads each batch from a file on this machine, into local tables.
     local = clickhouse_url.startswith("chdb://") and not cluster
-    if mode == "auto":
-        return "native" if local else "python"
     if mode == "native" and not local:
         raise SettingsError(
             "TELEMETRY_INGEST_MODE",

@@ -428,6 +428,11 @@ async def test_native_service_acknowledges_after_write_with_partial_success(
     [
         pytest.param({"TELEMETRY_INGEST_MODE": "fast"}, "must be one of", id="unknown-mode"),
         pytest.param(
+            {"TELEMETRY_INGEST_MODE": "native", "TELEMETRY_CLUSTER": "council"},
+            "embedded engine",
+            id="native-needs-no-cluster",
+        ),
+        pytest.param(
             {"TELEMETRY_INGEST_MODE": "native", "CLICKHOUSE_URL": "http://h:8123/db"},
             "embedded engine",
             id="native-needs-embedded-engine",
@@ -441,22 +446,12 @@ def test_bad_ingest_mode_names_the_variable(environ: dict[str, str], message: st
     assert message in str(raised.value)
 
 
-def test_ingest_mode_defaults_to_native_on_the_embedded_engine() -> None:
-    assert load_settings({}, cwd="/tmp").ingest_mode == "native"
-    assert load_settings({"TELEMETRY_INGEST_MODE": "auto"}, cwd="/tmp").ingest_mode == "native"
+def test_ingest_mode_defaults_to_python() -> None:
+    assert load_settings({}, cwd="/tmp").ingest_mode == "python"
+    server = {"CLICKHOUSE_URL": "http://127.0.0.1:8123"}
+    assert load_settings(server, cwd="/tmp").ingest_mode == "python"
 
 
-@pytest.mark.parametrize(
-    "environ",
-    [
-        pytest.param({"CLICKHOUSE_URL": "http://127.0.0.1:8123"}, id="server"),
-        pytest.param({"TELEMETRY_CLUSTER": "council"}, id="cluster"),
-    ],
-)
-def test_ingest_mode_defaults_to_python_where_native_cannot_run(environ: dict[str, str]) -> None:
-    assert load_settings(environ, cwd="/tmp").ingest_mode == "python"
-
-
-def test_ingest_mode_python_is_kept_on_the_embedded_engine() -> None:
-    settings = load_settings({"TELEMETRY_INGEST_MODE": "python"}, cwd="/tmp")
-    assert settings.ingest_mode == "python"
+def test_ingest_mode_native_is_taken_on_the_embedded_engine() -> None:
+    settings = load_settings({"TELEMETRY_INGEST_MODE": "native"}, cwd="/tmp")
+    assert settings.ingest_mode == "native"
