@@ -140,8 +140,10 @@ async def sse_lines(chunks: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
     pending = b""
     skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to it
     async for chunk in chunks:
-        if skip_lf and chunk.startswith(b"\n"):
-            chunk = chunk[1:]
+        if skip_lf:
+            skip_lf = False
+            if chunk.startswith(b"\n"):
+                chunk = chunk[1:]
         if not chunk:
             continue
         skip_lf = chunk.endswith(b"\r")

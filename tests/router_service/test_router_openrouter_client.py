@@ -409,6 +409,12 @@ async def test_sse_lines_split_on_any_line_end(parts: list[bytes]) -> None:
     assert lines[:2] == ["data: a", ""]
 
 
+async def test_sse_lines_skip_only_the_lf_of_a_crlf_split_across_chunks() -> None:
+    # "\r" + "\n" is one line end; the next lone "\n" is a blank line of its own.
+    lines = [line async for line in sse_lines(_chunks([b"data: a\r", b"\n", b"\n", b"data: b\n"]))]
+    assert lines == ["data: a", "", "data: b"]
+
+
 async def test_sse_lines_keep_multibyte_text_split_across_chunks() -> None:
     raw = "data: héllo ✓\n".encode()
     lines = [line async for line in sse_lines(_chunks([raw[:8], raw[8:13], raw[13:]]))]
