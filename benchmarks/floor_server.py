@@ -7,10 +7,10 @@ worker does), answering a fixed RouteSeatResponse:
 * ``grpc``: no upstream call: the cost of grpc.aio alone (parse, dispatch, serialize);
 * ``grpc_httpx``: plus one httpx.AsyncClient POST of the same JSON body to the mock and a
   json.loads of the answer: the least a router built on grpc.aio + httpx can spend;
-* ``grpc_aiohttp``: the same with aiohttp.ClientSession (needs aiohttp on PYTHONPATH: the
-  runner installs it beside the project, not into it), to size a switch of HTTP client;
+* ``grpc_aiohttp``: the same with aiohttp.ClientSession (the router's default client);
 * ``grpc_httpx_aiohttp``: httpx.AsyncClient over httpx-aiohttp's AiohttpTransport (httpx's
-  API, aiohttp's connection pool and HTTP/1.1 parser);
+  API, aiohttp's connection pool and HTTP/1.1 parser; needs httpx-aiohttp on PYTHONPATH: the
+  runner installs it beside the project, not into it);
 * ``grpc_aiohttp_uvloop``: ``grpc_aiohttp`` on uvloop's event loop instead of asyncio's.
 
 Measured with the same h2load settings as the router, these rows split the router's added

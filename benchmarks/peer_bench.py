@@ -125,15 +125,13 @@ def _litellm_steps(
 
 def floor_steps(ctx: RunContext, plan: Plan, mock: mock_upstream.Mock, results: Result) -> None:
     """The reference servers of floor_server.py, measured exactly like the router."""
-    aiohttp = setup_tools.experiment_lib(ctx.tools_dir, "aiohttp")
     hx_aiohttp = setup_tools.experiment_lib(ctx.tools_dir, "httpx_aiohttp")
-    uv = setup_tools.experiment_lib(ctx.tools_dir, "uvloop")
     variants = [
         ("floor_grpc", "grpc", None),
         ("floor_grpc_httpx", "grpc_httpx", None),
-        ("floor_grpc_aiohttp", "grpc_aiohttp", aiohttp),
+        ("floor_grpc_aiohttp", "grpc_aiohttp", None),
         ("floor_grpc_httpx_aiohttp", "grpc_httpx_aiohttp", hx_aiohttp),
-        ("floor_grpc_aiohttp_uvloop", "grpc_aiohttp_uvloop", uv),
+        ("floor_grpc_aiohttp_uvloop", "grpc_aiohttp_uvloop", None),
     ]
     for name, mode, lib in variants:
         if lib is not None and not lib.exists():

@@ -26,13 +26,10 @@ APT_PACKAGES = ("nginx-light", "libnginx-mod-http-echo", "nghttp2-client")
 PORTKEY_VERSION = "1.15.2"
 LITELLM_VERSION = "1.108.7"
 PY_SPY_VERSION = "0.4.3"
-# Libraries for the reference-server experiments (the suggested router fixes), installed with
-# `pip --target` beside the project, never into its .venv; put on PYTHONPATH per process.
-EXPERIMENT_LIBS = {
-    "aiohttp": "aiohttp==3.14.5",
-    "httpx_aiohttp": "httpx-aiohttp==0.2.0",
-    "uvloop": "uvloop==0.23.0",
-}
+# Libraries for the reference-server experiments that the project does not depend on,
+# installed with `pip --target` beside the project, never into its .venv; put on PYTHONPATH
+# per process (aiohttp and uvloop are the router's own dependencies now).
+EXPERIMENT_LIBS = {"httpx_aiohttp": "httpx-aiohttp==0.2.0"}
 GHZ_MODULE = "github.com/bojand/ghz/cmd/ghz@v0.121.0"
 
 
