@@ -16,15 +16,13 @@ import time
 from benchmarks import (
     freshness,
     grpc_check,
-    h2load,
     mock_upstream,
     processes,
     services,
     telemetry_client,
 )
 from benchmarks.context import RunContext
-from benchmarks.gateway_load import measure
-from benchmarks.router_bench import GRPC_HEADERS, GRPC_PATH
+from benchmarks.gateway_load import grpc_target, measure
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +68,7 @@ def run(ctx: RunContext, quick: bool) -> dict[str, object]:
                 otlp_endpoint=endpoint,
             )
             with processes.running(router):
-                target = h2load.Target(
-                    "router+telemetry",
-                    f"http://127.0.0.1:{r_port}{GRPC_PATH}",
-                    ctx.bodies["grpc_framed"],
-                    GRPC_HEADERS,
-                    False,
-                )
+                target = grpc_target("router+telemetry", r_port, ctx)
                 load = measure(
                     target,
                     64,

@@ -6,7 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import h2load, processes
+from benchmarks import h2load, payloads, processes
+from benchmarks.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +66,27 @@ def measure(
         result["requests"],
     )
     return result
+
+
+def measure_c64(
+    target: h2load.Target, plan: Plan, out_dir: Path, label: str, service: processes.Service | None
+) -> dict[str, object]:
+    """The throughput run: `plan.c64_clients` connections for `plan.c64_seconds` after a timed
+    warm-up (against the 20 ms mock)."""
+    return measure(
+        target,
+        plan.c64_clients,
+        0,
+        0,
+        out_dir,
+        label,
+        service,
+        duration_s=plan.c64_seconds,
+        warmup_s=plan.c64_warmup_seconds,
+    )
+
+
+def grpc_target(name: str, port: int, ctx: RunContext) -> h2load.Target:
+    """The RouteSeat gRPC call on a router (or reference server) at `port`, as an h2load target."""
+    url = f"http://127.0.0.1:{port}{payloads.GRPC_PATH}"
+    return h2load.Target(name, url, ctx.bodies["grpc_framed"], payloads.GRPC_HEADERS, False)

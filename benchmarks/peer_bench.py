@@ -8,11 +8,9 @@ from typing import Any
 
 from benchmarks import body_capture, h2load, mock_upstream, payloads, peers, processes, setup_tools
 from benchmarks.context import RunContext
-from benchmarks.gateway_load import Plan, measure
+from benchmarks.gateway_load import Plan, grpc_target, measure, measure_c64
 
 Result = dict[str, Any]
-GRPC_PATH = payloads.GRPC_PATH
-GRPC_HEADERS = payloads.GRPC_HEADERS
 JSON_HEADERS = payloads.JSON_HEADERS
 
 
@@ -45,16 +43,8 @@ def portkey_steps(ctx: RunContext, plan: Plan, mock: mock_upstream.Mock, results
             fast, 1, plan.c1_warmup, plan.c1_requests, ctx.out_dir, "portkey-c1", service
         )
         slow = h2load.Target("portkey", url, body, peers.portkey_headers(mock.base_url(True)), True)
-        results["throughput_c64"]["portkey"] = measure(
-            slow,
-            plan.c64_clients,
-            0,
-            0,
-            ctx.out_dir,
-            "portkey-c64",
-            service,
-            duration_s=plan.c64_seconds,
-            warmup_s=plan.c64_warmup_seconds,
+        results["throughput_c64"]["portkey"] = measure_c64(
+            slow, plan, ctx.out_dir, "portkey-c64", service
         )
         results["memory"]["portkey"] = memory_summary(service)
 
@@ -109,16 +99,8 @@ def _litellm_steps(
             service,
         )
         slow = h2load.Target("litellm", url, ctx.work_dir / "litellm-slow.json", headers, True)
-        results["throughput_c64"]["litellm"] = measure(
-            slow,
-            plan.c64_clients,
-            0,
-            0,
-            ctx.out_dir,
-            "litellm-c64",
-            service,
-            duration_s=plan.c64_seconds,
-            warmup_s=plan.c64_warmup_seconds,
+        results["throughput_c64"]["litellm"] = measure_c64(
+            slow, plan, ctx.out_dir, "litellm-c64", service
         )
         results["memory"]["litellm"] = memory_summary(service)
 
@@ -153,24 +135,10 @@ def floor_steps(ctx: RunContext, plan: Plan, mock: mock_upstream.Mock, results: 
             service = processes.start(name, argv, ctx.log_dir, env=env, cwd=ctx.root)
             with processes.running(service):
                 port = processes.wait_for_port_file(port_file, 30, service.proc)
-                target = h2load.Target(
-                    name,
-                    f"http://127.0.0.1:{port}{GRPC_PATH}",
-                    ctx.bodies["grpc_framed"],
-                    GRPC_HEADERS,
-                    False,
-                )
+                target = grpc_target(name, port, ctx)
                 if slow:
-                    results["throughput_c64"][name] = measure(
-                        target,
-                        plan.c64_clients,
-                        0,
-                        0,
-                        ctx.out_dir,
-                        f"{name}-c64",
-                        service,
-                        duration_s=plan.c64_seconds,
-                        warmup_s=plan.c64_warmup_seconds,
+                    results["throughput_c64"][name] = measure_c64(
+                        target, plan, ctx.out_dir, f"{name}-c64", service
                     )
                 else:
                     results["latency_c1"][name] = measure(

@@ -25,12 +25,10 @@ from benchmarks import (
     services,
 )
 from benchmarks.context import RunContext
-from benchmarks.gateway_load import Plan, measure
+from benchmarks.gateway_load import Plan, grpc_target, measure, measure_c64
 
 log = logging.getLogger(__name__)
 
-GRPC_PATH = payloads.GRPC_PATH
-GRPC_HEADERS = payloads.GRPC_HEADERS
 JSON_HEADERS = payloads.JSON_HEADERS
 
 Result = dict[str, Any]
@@ -45,13 +43,6 @@ def _direct_targets(ctx: RunContext, mock: mock_upstream.Mock, slow: bool) -> li
         h2load.Target("direct_h1", f"http://127.0.0.1:{h1}{path}", body, JSON_HEADERS, True),
         h2load.Target("direct_h2c", f"http://127.0.0.1:{h2c}{path}", body, JSON_HEADERS, False),
     ]
-
-
-def grpc_target(name: str, port: int, ctx: RunContext) -> h2load.Target:
-    """The RouteSeat gRPC call on the router at `port`, as an h2load target."""
-    return h2load.Target(
-        name, f"http://127.0.0.1:{port}{GRPC_PATH}", ctx.bodies["grpc_framed"], GRPC_HEADERS, False
-    )
 
 
 def _guarded(name: str, results: Result, step: Callable[[], None]) -> None:
@@ -132,16 +123,8 @@ def _router_steps(
             f"{name}-c64",
             results["profiles"],
         ):
-            results["throughput_c64"][name] = measure(
-                target,
-                plan.c64_clients,
-                0,
-                0,
-                ctx.out_dir,
-                f"{name}-c64",
-                service,
-                duration_s=plan.c64_seconds,
-                warmup_s=plan.c64_warmup_seconds,
+            results["throughput_c64"][name] = measure_c64(
+                target, plan, ctx.out_dir, f"{name}-c64", service
             )
         results["checks"][f"{name}_slow_upstream_calls"] = {
             "upstream": mock.requests_served() - served_before - 1,
@@ -215,16 +198,8 @@ def run(ctx: RunContext, plan: Plan, gateways: list[str], litellm_workers: int) 
                 target, 1, plan.c1_warmup, plan.c1_requests, ctx.out_dir, f"{target.name}-c1", None
             )
         for target in _direct_targets(ctx, mock, slow=True):
-            results["throughput_c64"][target.name] = measure(
-                target,
-                plan.c64_clients,
-                0,
-                0,
-                ctx.out_dir,
-                f"{target.name}-c64",
-                None,
-                duration_s=plan.c64_seconds,
-                warmup_s=plan.c64_warmup_seconds,
+            results["throughput_c64"][target.name] = measure_c64(
+                target, plan, ctx.out_dir, f"{target.name}-c64", None
             )
         if "router" in gateways:
             _guarded("router_body", results, lambda: _router_body_check(ctx, results))
